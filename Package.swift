@@ -10,7 +10,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "amtomat",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "amtomatd", targets: ["amtomatd"]),
         .executable(name: "amtomat", targets: ["amtomat"]),

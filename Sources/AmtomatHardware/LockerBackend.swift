@@ -1,0 +1,53 @@
+import AmtomatCore
+
+/// What the locker's hardware reports on its own.
+public enum HardwareEvent: Sendable, Equatable {
+    /// A door sensor changed (after debouncing).
+    case door(CompartmentID, DoorState)
+    /// Part of the hardware failed: a gpiochip disappeared, a line could not be read.
+    /// `compartments` are the ones that can no longer be trusted.
+    case fault(compartments: [CompartmentID], message: String)
+}
+
+/// A way to drive lock coils and read door sensors: the simulated locker or libgpiod.
+///
+/// Only `CoilScheduler` calls `setCoil`; everything else opens a door through `Locker.release`,
+/// which goes through the scheduler, so every coil pulse is bounded in time and count.
+public protocol LockerBackend: AnyObject, Sendable {
+    /// For logs and `amtomat status`, e.g. "simulated" or "libgpiod 1.6.3 (API v1)".
+    var name: String { get }
+
+    /// Claims every line, outputs with their inactive value in the same request so that starting
+    /// never twitches a lock, and reads every door sensor.
+    func start() async throws -> [CompartmentID: DoorState]
+
+    /// Energises (`true`) or releases (`false`) one lock coil. Scheduler only.
+    func setCoil(_ compartment: CompartmentID, energised: Bool) throws
+
+    /// Reads one door sensor now.
+    func readDoor(_ compartment: CompartmentID) throws -> DoorState
+
+    /// Door changes and faults, as they happen.
+    var events: AsyncStream<HardwareEvent> { get }
+
+    /// Drives every coil output inactive. Safe to call at any time and more than once.
+    func releaseAllCoils()
+
+    /// Releases every line and ends the event stream.
+    func shutdown() async
+}
+
+/// Errors of the hardware layer; each names the compartment and says what to do.
+public enum HardwareError: Error, Sendable, CustomStringConvertible, Equatable {
+    case unknownCompartment(CompartmentID)
+    case pulseTooLong(requested: Int, ceiling: Int)
+    case backend(String)
+
+    public var description: String {
+        switch self {
+        case .unknownCompartment(let id): "The hardware has no compartment \(id) configured."
+        case .pulseTooLong(let r, let c): "A coil pulse of \(r) ms was refused: the ceiling is \(c) ms."
+        case .backend(let message): message
+        }
+    }
+}

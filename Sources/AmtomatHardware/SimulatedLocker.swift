@@ -1,0 +1,150 @@
+import AmtomatCore
+import Synchronization
+
+/// A locker in memory, behind the same protocol as the libgpiod backend.
+///
+/// A lock pulse lets the door spring open after `springDelay`; doors close when told (by tests, and
+/// in the demo by `amtomat sim close N` or the demo page). Faults can be injected: a jammed lock
+/// (the door never opens), a stuck door sensor, a door forced open without an unlock.
+public final class SimulatedLocker: LockerBackend {
+    public struct CompartmentSnapshot: Sendable, Equatable {
+        public var id: CompartmentID
+        public var door: DoorState
+        public var coilEnergised: Bool
+        public var jammed: Bool
+        public var sensorStuck: DoorState?
+    }
+
+    private struct Slot {
+        var doorOpen = false
+        var coil = false
+        var jammed = false
+        var sensorStuck: DoorState?
+    }
+
+    private struct State {
+        var slots: [CompartmentID: Slot]
+        var started = false
+        var energiseCount = 0
+    }
+
+    public let name = "simulated"
+    public let springDelay: Duration
+    private let state: Mutex<State>
+    public let events: AsyncStream<HardwareEvent>
+    private let continuation: AsyncStream<HardwareEvent>.Continuation
+
+    public init(compartments: [CompartmentID], springDelay: Duration = .milliseconds(80)) {
+        self.springDelay = springDelay
+        state = Mutex(State(slots: Dictionary(uniqueKeysWithValues: compartments.map { ($0, Slot()) })))
+        (events, continuation) = AsyncStream.makeStream(of: HardwareEvent.self, bufferingPolicy: .bufferingNewest(4096))
+    }
+
+    public func start() async throws -> [CompartmentID: DoorState] {
+        state.withLock { s in
+            s.started = true
+            var doors: [CompartmentID: DoorState] = [:]
+            for (id, slot) in s.slots { doors[id] = Self.sensed(slot) }
+            return doors
+        }
+    }
+
+    public func setCoil(_ compartment: CompartmentID, energised: Bool) throws {
+        let springs: Bool = try state.withLock { s in
+            guard var slot = s.slots[compartment] else { throw HardwareError.unknownCompartment(compartment) }
+            slot.coil = energised
+            if energised { s.energiseCount += 1 }
+            s.slots[compartment] = slot
+            return energised && !slot.jammed && !slot.doorOpen
+        }
+        guard springs else { return }
+        let delay = springDelay
+        Task { [weak self] in
+            try? await Task.sleep(for: delay)
+            self?.setDoor(compartment, open: true, onlyIfCoilOn: true)
+        }
+    }
+
+    public func readDoor(_ compartment: CompartmentID) throws -> DoorState {
+        try state.withLock { s in
+            guard let slot = s.slots[compartment] else { throw HardwareError.unknownCompartment(compartment) }
+            return Self.sensed(slot)
+        }
+    }
+
+    public func releaseAllCoils() {
+        state.withLock { s in
+            for id in s.slots.keys { s.slots[id]?.coil = false }
+        }
+    }
+
+    public func shutdown() async {
+        releaseAllCoils()
+        continuation.finish()
+    }
+
+    // MARK: - What a person (or a test) does to the simulated locker
+
+    /// The person shuts the door.
+    public func closeDoor(_ compartment: CompartmentID) throws {
+        guard try readDoorPhysical(compartment) != nil else { return }
+        setDoor(compartment, open: false, onlyIfCoilOn: false)
+    }
+
+    /// Someone forces the door open without an unlock (a tamper test).
+    public func forceDoorOpen(_ compartment: CompartmentID) throws {
+        guard try readDoorPhysical(compartment) != nil else { return }
+        setDoor(compartment, open: true, onlyIfCoilOn: false)
+    }
+
+    /// A jammed lock: pulses no longer let the door spring open.
+    public func jamLock(_ compartment: CompartmentID, _ jammed: Bool = true) throws {
+        try state.withLock { s in
+            guard s.slots[compartment] != nil else { throw HardwareError.unknownCompartment(compartment) }
+            s.slots[compartment]?.jammed = jammed
+        }
+    }
+
+    /// A stuck door sensor that always reports `stuck` (nil repairs it).
+    public func stickSensor(_ compartment: CompartmentID, at stuck: DoorState?) throws {
+        try state.withLock { s in
+            guard s.slots[compartment] != nil else { throw HardwareError.unknownCompartment(compartment) }
+            s.slots[compartment]?.sensorStuck = stuck
+        }
+    }
+
+    public func snapshot() -> [CompartmentSnapshot] {
+        state.withLock { s in
+            s.slots.map { id, slot in
+                CompartmentSnapshot(id: id, door: slot.doorOpen ? .open : .closed, coilEnergised: slot.coil,
+                                    jammed: slot.jammed, sensorStuck: slot.sensorStuck)
+            }.sorted { $0.id < $1.id }
+        }
+    }
+
+    /// How often a coil was energised since start (tests check pulses this way).
+    public var energiseCount: Int { state.withLock { $0.energiseCount } }
+
+    private func readDoorPhysical(_ compartment: CompartmentID) throws -> Bool? {
+        try state.withLock { s in
+            guard let slot = s.slots[compartment] else { throw HardwareError.unknownCompartment(compartment) }
+            return slot.doorOpen
+        }
+    }
+
+    private func setDoor(_ compartment: CompartmentID, open: Bool, onlyIfCoilOn: Bool) {
+        let event: HardwareEvent? = state.withLock { s in
+            guard var slot = s.slots[compartment], slot.doorOpen != open else { return nil }
+            // A door springs only while its coil holds the latch back.
+            if onlyIfCoilOn && !slot.coil { return nil }
+            slot.doorOpen = open
+            s.slots[compartment] = slot
+            return slot.sensorStuck == nil ? .door(compartment, open ? .open : .closed) : nil
+        }
+        if let event { continuation.yield(event) }
+    }
+
+    private static func sensed(_ slot: Slot) -> DoorState {
+        slot.sensorStuck ?? (slot.doorOpen ? .open : .closed)
+    }
+}
