@@ -1,0 +1,11 @@
+import AmtomatCore
+import AmtomatStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// Placeholder until the survey lands; the kiosk works without it.
+public struct SurveyService: Sendable {
+    init(store: LockerStore, files: StaticFiles, logger: Logger) throws {}
+    func addRoutes(to router: Router<BasicRequestContext>, controller: LockerController) {}
+}
