@@ -136,7 +136,8 @@ extension DocumentReader {
         for compartment in read {
             guard let id = compartment.id else { continue }
             if let earlier = first[id] {
-                log.report("compartment id \(id) is used twice; the first compartment \(id) is on line \(log.locator.locate("id", in: earlier.place)?.line ?? 0)",
+                let first = log.locator.locate("id", in: earlier.place).map { "on line \($0.line)" } ?? "earlier in the file"
+                log.report("compartment id \(id) is used twice; the first compartment \(id) is \(first)",
                            fix: "Give each compartment its own id, for example \(free).", at: "id", in: compartment.place)
             } else {
                 first[id] = compartment
