@@ -29,6 +29,9 @@ public struct DaemonSettings: Sendable, Equatable {
     public var throttle: TerminalThrottle.Policy
     public var doors: DoorSettings
     public var office: OfficeContact
+    /// `[daemon] allow_weak_codes_for_tests`: skips the guessing-bound check so that tests can use a
+    /// fast throttle. Never set it on a real locker; the daemon logs a warning when it is on.
+    public var allowWeakCodesForTests = false
 
     public init(
         backend: Backend = .simulated, stateDirectory: String = "/var/lib/amtomat",

@@ -57,6 +57,7 @@ public struct ControlAPI: Sendable {
     let simulator: SimulatedLocker?
     let version: String
     let metricsText: @Sendable () -> String
+    let survey: SurveyService?
 
     func buildRouter(roleMap: RoleMap, groupNames: (clerk: String, technician: String)) -> Router<ControlContext> {
         let router = Router(context: ControlContext.self)
@@ -177,6 +178,8 @@ public struct ControlAPI: Sendable {
             _ = try context.actor(.technician)
             return try jsonResponse(await lines())
         }
+
+        survey?.addControlRoutes(to: router)
 
         // Simulated locker only: what a person does at the box.
         router.post("/sim/doors/{id}/close") { _, context in

@@ -28,6 +28,9 @@ public struct Daemon: Sendable {
                              metricsText: @escaping @Sendable () -> String = { "" },
                              backend: (any LockerBackend)? = nil) async throws -> Daemon {
         let settings = config.settings
+        if settings.allowWeakCodesForTests {
+            logger.warning("allow_weak_codes_for_tests is on: pickup codes may be guessable. Never use this on a real locker.")
+        }
         let state = URL(fileURLWithPath: settings.stateDirectory)
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o750])
@@ -70,7 +73,9 @@ public struct Daemon: Sendable {
         let readiness = Readiness(notifier: notifier, socketPath: settings.control.socketPath)
 
         // Control API on the Unix socket.
-        let control = ControlAPI(controller: controller, simulator: simulator, version: version, metricsText: metricsText)
+        let files = StaticFiles.bundled()
+        let survey = try SurveyService(store: store, files: files, logger: logger)
+        let control = ControlAPI(controller: controller, simulator: simulator, version: version, metricsText: metricsText, survey: survey)
         let roleMap = RoleMap(clerkGroup: settings.control.clerkGroup, technicianGroup: settings.control.technicianGroup)
         for (name, gid) in [(settings.control.clerkGroup, roleMap.clerkGID), (settings.control.technicianGroup, roleMap.technicianGID)] where gid == nil {
             logger.warning("Group not found; only root holds this role until it exists", metadata: ["group": "\(name)"])
@@ -104,8 +109,6 @@ public struct Daemon: Sendable {
         let info = KioskInfo(locker: layout, codeLength: settings.codes.length,
                              idleTimeoutSeconds: settings.kiosk.idleTimeoutSeconds, office: office,
                              demo: settings.kiosk.demo && simulator != nil, languages: ["de", "en", "tr", "uk", "ar"])
-        let files = StaticFiles.bundled()
-        let survey = try SurveyService(store: store, files: files, logger: logger)
         let kiosk = KioskAPI(controller: controller, info: info, files: files, simulator: simulator, survey: survey)
         let host = settings.kiosk.host
         let kioskApp = Application(
@@ -177,8 +180,8 @@ actor Readiness {
 
     private func announce() {
         guard let control, let kiosk else { return }
-        print("READY kiosk=\(kiosk) control=\(control)")
-        fflush(stdout)
+        // Written straight to fd 1 so the line is never held in a buffer when stdout is a pipe.
+        FileHandle.standardOutput.write(Data("READY kiosk=\(kiosk) control=\(control)\n".utf8))
         notifier.notify("READY=1\nSTATUS=Locker ready; kiosk at \(kiosk)")
         for w in waiters { w.resume(returning: kiosk) }
         waiters.removeAll()

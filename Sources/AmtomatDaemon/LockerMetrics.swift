@@ -32,3 +32,14 @@ public struct LockerMetrics: Sendable {
         }
     }
 }
+
+import Prometheus
+
+extension LockerMetrics {
+    /// Sends all swift-metrics to a Prometheus registry (once per process) and returns its text exposition.
+    public static func bootstrapPrometheus() -> @Sendable () -> String {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return { registry.emitToString() }
+    }
+}

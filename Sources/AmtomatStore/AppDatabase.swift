@@ -89,6 +89,7 @@ public final class AppDatabase: Sendable {
                 t.column("testedAt", .datetime).notNull()
             }
         }
+        registerSurveyMigrations(&migrator)
         return migrator
     }
 }
