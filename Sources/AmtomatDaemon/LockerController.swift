@@ -205,6 +205,7 @@ public actor LockerController {
                 d.codeIssuedAt = t
                 d.codeBlocked = false
                 d.secondFactorFailures = 0
+                if changeState { d.doorOpenedAt = nil }  // the loading door's opening is history now
                 if d.readyAt == nil || d.state == .loading {
                     d.readyAt = t
                     d.expiresAt = t.addingTimeInterval(Double(d.holdDays) * 86_400)
@@ -305,7 +306,8 @@ public actor LockerController {
             return PickupResponse(result: .fault, compartment: view, office: settings.office)
         }
         // Commit first, then open: the database always knows a door may be open.
-        doc = try store.change(doc, to: .collecting, action: "pickup-open", by: .kiosk, at: t)
+        // doorOpenedAt now means "opened for this pickup"; reconciliation relies on it.
+        doc = try store.change(doc, to: .collecting, action: "pickup-open", by: .kiosk, at: t) { $0.doorOpenedAt = nil }
         let token = Self.randomToken()
         pickups[token] = PickupSession(documentID: doc.id ?? 0, compartment: compartment, startedAt: t)
         dropStaleSessions()
