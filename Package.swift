@@ -119,7 +119,7 @@ let package = Package(
         // Starts the real binaries; depending on them makes `swift test` build them.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["AmtomatClient", "AmtomatAPI", "amtomatd", "amtomat"],
+            dependencies: ["AmtomatClient", "AmtomatAPI", "AmtomatStore", "amtomatd", "amtomat"],
             swiftSettings: strict
         ),
     ]

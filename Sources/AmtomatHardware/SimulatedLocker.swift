@@ -61,7 +61,7 @@ public final class SimulatedLocker: LockerBackend {
         let delay = springDelay
         Task { [weak self] in
             try? await Task.sleep(for: delay)
-            self?.setDoor(compartment, open: true, onlyIfCoilOn: true)
+            self?.setDoor(compartment, open: true)
         }
     }
 
@@ -88,13 +88,13 @@ public final class SimulatedLocker: LockerBackend {
     /// The person shuts the door.
     public func closeDoor(_ compartment: CompartmentID) throws {
         guard try readDoorPhysical(compartment) != nil else { return }
-        setDoor(compartment, open: false, onlyIfCoilOn: false)
+        setDoor(compartment, open: false)
     }
 
     /// Someone forces the door open without an unlock (a tamper test).
     public func forceDoorOpen(_ compartment: CompartmentID) throws {
         guard try readDoorPhysical(compartment) != nil else { return }
-        setDoor(compartment, open: true, onlyIfCoilOn: false)
+        setDoor(compartment, open: true)
     }
 
     /// A jammed lock: pulses no longer let the door spring open.
@@ -132,11 +132,9 @@ public final class SimulatedLocker: LockerBackend {
         }
     }
 
-    private func setDoor(_ compartment: CompartmentID, open: Bool, onlyIfCoilOn: Bool) {
+    private func setDoor(_ compartment: CompartmentID, open: Bool) {
         let event: HardwareEvent? = state.withLock { s in
             guard var slot = s.slots[compartment], slot.doorOpen != open else { return nil }
-            // A door springs only while its coil holds the latch back.
-            if onlyIfCoilOn && !slot.coil { return nil }
             slot.doorOpen = open
             s.slots[compartment] = slot
             return slot.sensorStuck == nil ? .door(compartment, open ? .open : .closed) : nil

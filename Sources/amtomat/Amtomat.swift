@@ -8,6 +8,28 @@ import NIOHTTP1
 /// `amtomat`: the clerks' and technicians' tool. It talks to amtomatd only through the control socket;
 /// the daemon decides the role from the operating-system user, never from anything said here.
 @main
+enum Entry {
+    /// `--socket` and `--json` may also stand before the subcommand (`amtomat --json list`), as
+    /// people and scripts write them; ArgumentParser wants them after it, so they are moved there.
+    static func main() async {
+        var leading: [String] = []
+        var rest = Array(CommandLine.arguments.dropFirst())
+        while let first = rest.first {
+            if first == "--json" || first.hasPrefix("--socket=") {
+                leading.append(rest.removeFirst())
+            } else if first == "--socket", rest.count >= 2 {
+                leading.append(contentsOf: rest.prefix(2))
+                rest.removeFirst(2)
+            } else {
+                break
+            }
+        }
+        let insertAt = rest.firstIndex(of: "--") ?? rest.endIndex
+        rest.insert(contentsOf: leading, at: insertAt)
+        await Amtomat.main(rest)
+    }
+}
+
 struct Amtomat: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "amtomat",
