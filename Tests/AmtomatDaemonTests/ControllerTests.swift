@@ -54,7 +54,7 @@ struct Rig {
         self.sim = sim
         store = LockerStore(try database ?? AppDatabase.inMemory())
         let locker = Locker(description: Self.locker, backend: sim,
-                            timing: .init(openTimeout: .milliseconds(150), unlockRetries: 1, leftOpenAlarm: .seconds(60),
+                            timing: .init(openTimeout: .seconds(1), unlockRetries: 1, leftOpenAlarm: .seconds(60),
                                           recheckInterval: .milliseconds(50)),
                             logger: logs.logger)
         var settings = LockerController.Settings()
