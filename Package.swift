@@ -102,8 +102,9 @@ let package = Package(
         .executableTarget(
             name: "amtomat-bench",
             dependencies: [
-                "AmtomatDaemon", "AmtomatClient",
+                "AmtomatDaemon", "AmtomatClient", "AmtomatStore", "AmtomatConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
