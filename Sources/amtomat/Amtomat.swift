@@ -136,12 +136,18 @@ extension DocumentKind: ExpressibleByArgument {}
 extension SizeClass: ExpressibleByArgument {}
 extension DocumentState: ExpressibleByArgument {}
 
-let dateFormat: Date.FormatStyle = .dateTime.year().month(.twoDigits).day(.twoDigits).hour().minute()
+/// Dates as clerks in Germany and scripts both read them: 2026-12-10 14:30 (local time).
+func shown(_ date: Date, seconds: Bool = false) -> String {
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.dateFormat = seconds ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd HH:mm"
+    return f.string(from: date)
+}
 
 func describe(_ d: DocumentView) -> String {
     var parts = ["\(d.reference)", d.kind.displayName, d.state.rawValue]
     if let c = d.compartment { parts.append("compartment \(c)") }
-    if let e = d.expiresAt, d.state == .ready || d.state == .expired { parts.append("until \(e.formatted(dateFormat))") }
+    if let e = d.expiresAt, d.state == .ready || d.state == .expired { parts.append("until \(shown(e))") }
     if d.state == .ready && !d.codeIssued { parts.append("NO CODE — run 'amtomat reissue \(d.reference)'") }
     if d.codeBlocked { parts.append("code blocked after wrong dates of birth — reissue") }
     return parts.joined(separator: " · ")
