@@ -128,13 +128,16 @@ final class DaemonProcess: @unchecked Sendable {
     var databasePath: String { statePath + "/amtomat.sqlite" }
 
     /// Starts the daemon and waits for its READY line.
-    func start() throws {
+    func start(environment: [String: String] = [:]) throws {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let outPath = directory.appendingPathComponent("daemon.out").path
         FileManager.default.createFile(atPath: outPath, contents: nil)
         let p = Process()
         p.executableURL = binaryDirectory.appendingPathComponent("amtomatd")
         p.arguments = ["--config", configPath, "--log-level", "debug"]
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         logHandle.seekToEndOfFile()

@@ -96,6 +96,46 @@ struct EndToEndTests {
         #expect(reply.status == 429)
         #expect(reply.headers.contains { $0.0.lowercased() == "retry-after" && Int($0.1) ?? 0 > 500 })
         #expect(daemon.log().contains("Burst of failed pickup attempts"))
+        let metrics = try await daemon.control.send(.GET, "/metrics", body: nil)
+        let text = String(decoding: metrics.body, as: UTF8.self)
+        #expect(text.contains("amtomat_guessing_alarms_total 1"), "the alarm is in the metrics too")
+        #expect(text.contains("amtomat_pickup_attempts_rejected_total 3"))
+    }
+
+    @Test("systemd hears READY=1 on $NOTIFY_SOCKET and STOPPING=1 on SIGTERM")
+    func systemdNotify() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("amtomat-notify-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("notify.sock").path
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        func receive() -> String {
+            var buffer = [UInt8](repeating: 0, count: 512)
+            let n = recv(fd, &buffer, buffer.count, 0)
+            return n > 0 ? String(decoding: buffer.prefix(n), as: UTF8.self) : ""
+        }
+        let daemon = try DaemonProcess()
+        try daemon.start(environment: ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "400000"])
+        #expect(receive().hasPrefix("READY=1"))
+        #expect(receive() == "WATCHDOG=1", "the watchdog is petted while the controller answers")
+        #expect(daemon.stop() == 0)
+        var messages: [String] = []
+        for _ in 0..<20 where !messages.contains("STOPPING=1") {
+            let m = receive()
+            if m.isEmpty { break }
+            messages.append(m)
+        }
+        #expect(messages.contains("STOPPING=1"))
     }
 
     @Test("bad input on both APIs gets a clear sentence and the right status; nothing changes")
