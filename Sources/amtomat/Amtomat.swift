@@ -46,6 +46,7 @@ struct Amtomat: AsyncParsableCommand {
         subcommands: [
             Deposit.self, List.self, Show.self, Reissue.self, Extend.self, Withdraw.self, Expired.self,
             Status.self, Audit.self,
+            Survey.self, Raffle.self,
             SelfTest.self, Hardware.self, Open.self, Block.self, Unblock.self,
             Sim.self,
         ]
