@@ -35,13 +35,20 @@ struct Amtomat: AsyncParsableCommand {
         commandName: "amtomat",
         abstract: "Deposit documents into the town hall's pickup locker and look after its hardware.",
         discussion: """
-        Clerks: deposit, list, show, reissue, extend, withdraw, expired.
+        Clerks: deposit, list, show, reissue, extend, withdraw, expired, survey, raffle.
         Technicians: selftest, hw, open, block, unblock.
         Everyone with a role: status, audit. With the simulated locker: sim.
+        --socket PATH (or $AMTOMAT_SOCKET) and --json work with every command.
 
-        Exit codes: 0 done · 64 wrong usage · 65 the daemon refused the input · 66 not found ·
-        69 daemon not reachable · 70 daemon error · 75 not possible right now (conflict, door, fault) ·
-        77 your user lacks the role.
+        Exit codes:
+          0   done
+          64  wrong usage
+          65  the daemon refused the input
+          66  no such document or compartment
+          69  the daemon cannot be reached
+          70  the daemon hit an internal error
+          75  not possible right now (state, door, fault)
+          77  your user lacks the role
         """,
         subcommands: [
             Deposit.self, List.self, Show.self, Reissue.self, Extend.self, Withdraw.self, Expired.self,
