@@ -314,6 +314,7 @@ public actor LockerController {
         switch try await locker.release(compartment) {
         case .opened:
             metrics.pickupOpened()
+            try await noteDoorAlreadyOpen(doc)
             return PickupResponse(result: .open, pickup: token, compartment: view)
         case .doorDidNotOpen:
             if let current = try store.document(id: doc.id ?? 0), current.state == .collecting {
@@ -325,6 +326,15 @@ public actor LockerController {
             logger.error("Compartment did not open for a pickup; blocked for a technician", metadata: ["compartment": "\(compartment)"])
             return PickupResponse(result: .fault, compartment: view, office: settings.office)
         }
+    }
+
+    /// A door that was already open when its lock was pulsed sends no "opened" event; record the
+    /// opening anyway, so that closing it finishes the pickup.
+    private func noteDoorAlreadyOpen(_ doc: DocumentRecord) async throws {
+        guard let compartment = doc.compartment, await locker.doorState(compartment) == .open,
+              let current = try store.document(id: doc.id ?? 0), current.state == doc.state, current.doorOpenedAt == nil
+        else { return }
+        try store.update(current, action: "door-opened", detail: "door was already open", by: .daemon, at: now()) { $0.doorOpenedAt = self.now() }
     }
 
     private func failedAttempt(at t: Date) -> PickupResponse {

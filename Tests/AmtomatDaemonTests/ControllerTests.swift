@@ -201,6 +201,18 @@ struct ControllerTests {
         #expect(try rig.store.compartment(issued.compartment)?.state == .blocked)
     }
 
+    @Test("a pickup whose door already stood open still finishes when the door closes")
+    func doorAlreadyOpen() async throws {
+        let rig = try await Rig()
+        let issued = try await rig.deposit("F-1")
+        try await rig.eventually { await rig.controller.locker.doorState(issued.compartment) == .closed }
+        try rig.sim.forceDoorOpen(issued.compartment)  // someone pulled it open: a tamper alarm, and the door is open
+        try await rig.eventually { await rig.controller.locker.doorState(issued.compartment) == .open }
+        #expect(try await rig.controller.pickup(code: issued.code, dateOfBirth: nil).result == .open)
+        try rig.sim.closeDoor(issued.compartment)
+        #expect(try await rig.eventually { try rig.state("F-1") == .collected })
+    }
+
     @Test("a door opened without an unlock is a tamper alarm in the audit log")
     func tamper() async throws {
         let rig = try await Rig()
