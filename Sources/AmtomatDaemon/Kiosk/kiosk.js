@@ -70,9 +70,9 @@
   function stop(id) { clearTimeout(id); clearInterval(id); }
 
   /* ---------- HTTP ---------- */
-  async function api(method, path, body) {
+  async function api(method, path, body, timeoutMs) {
     const ctl = new AbortController();
-    const to = setTimeout(() => ctl.abort(), 10000);
+    const to = setTimeout(() => ctl.abort(), timeoutMs || 10000);
     try {
       const res = await fetch(path, {
         method, signal: ctl.signal, cache: "no-store",
@@ -224,9 +224,10 @@
     m.setAttribute("role", kind === "info" ? "status" : "alert");
     m.hidden = false;
     m.textContent = "";
-    later(() => { m.textContent = text; }, 30);
+    stop(S.msgTimer);
+    S.msgTimer = later(() => { m.textContent = text; }, 30);   // a fresh node change, so it is announced again
   }
-  function hideMsg() { const m = $("#keypad-msg"); m.hidden = true; m.textContent = ""; }
+  function hideMsg() { stop(S.msgTimer); const m = $("#keypad-msg"); m.hidden = true; m.textContent = ""; }
 
   function dobIso() {
     const d = S.dob;
@@ -253,7 +254,7 @@
     renderKeypad();
     showMsg(t("checking"), "info");
     let r;
-    try { r = await api("POST", "/api/pickup", body); }
+    try { r = await api("POST", "/api/pickup", body, 45000); }   // opening may retry a sticky lock
     catch (e) { r = null; }
     if (session !== S.session) return;
     S.busy = false;
