@@ -135,8 +135,10 @@ class Daemon:
         self.log.close()
 
     # --- clerk CLI -------------------------------------------------------------------------------
-    def cli(self, *args, check=True, timeout=30):
-        cmd = [str(self.bin / "amtomat"), "--socket", self.socket, *args]
+    def cli(self, subcommand, *args, json_output=False, check=True, timeout=30):
+        """`amtomat SUBCOMMAND --socket S [--json] ARGS...` (the options belong to the subcommand)."""
+        cmd = [str(self.bin / "amtomat"), *subcommand.split(), "--socket", self.socket,
+               *(["--json"] if json_output else []), *args]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
         if check and r.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
@@ -144,7 +146,7 @@ class Daemon:
 
     def deposit(self, reference, kind="passport", size="S", date_of_birth=None, timeout=30):
         """Put a document in like a clerk: the CLI opens a compartment, we close its door, it prints the code."""
-        args = [str(self.bin / "amtomat"), "--socket", self.socket, "--json", "deposit",
+        args = [str(self.bin / "amtomat"), "deposit", "--socket", self.socket, "--json",
                 "--kind", kind, "--reference", reference, "--size", size]
         if date_of_birth:
             args += ["--date-of-birth", date_of_birth]
@@ -155,14 +157,14 @@ class Daemon:
         def read_err():
             for line in proc.stderr:
                 found.setdefault("stderr", []).append(line)
-                m = re.search(r"[Cc]ompartment (\d+) is open", line)
+                m = re.search(r"[Cc]ompartment (\d+)\b[^.]*? is open", line)   # "Compartment 3 (3) is open"
                 if m:
                     found["compartment"] = int(m.group(1))
 
         threading.Thread(target=read_err, daemon=True).start()
         deadline = time.time() + timeout
         while "compartment" not in found and time.time() < deadline and proc.poll() is None:
-            shown = self.cli("--json", "show", reference, check=False)
+            shown = self.cli("show", reference, json_output=True, check=False)
             if shown.returncode == 0:
                 try:
                     comp = json.loads(shown.stdout).get("compartment")
@@ -175,16 +177,30 @@ class Daemon:
         if "compartment" not in found:
             proc.kill()
             raise RuntimeError("deposit did not open a compartment: " + "".join(found.get("stderr", [])))
-        self.cli("sim", "close", str(found["compartment"]))
-        out, _ = proc.communicate(timeout=timeout)
+        # Close the door as the clerk would; repeat until the CLI has seen it closed (the coil may still be
+        # pulsing when the first close arrives).
+        while proc.poll() is None and time.time() < deadline:
+            self.cli("sim close", str(found["compartment"]), check=False)
+            try:
+                proc.wait(0.5)
+            except subprocess.TimeoutExpired:
+                pass
+        if proc.poll() is None:
+            proc.kill()
+            raise RuntimeError("deposit did not finish after its door was closed: " + "".join(found.get("stderr", [])))
+        out = proc.stdout.read()
         if proc.returncode != 0:
             raise RuntimeError(f"deposit failed ({proc.returncode}): {out} {''.join(found.get('stderr', []))}")
-        data = json.loads(out.strip().splitlines()[-1])
+        out = out.strip()
+        try:
+            data = json.loads(out)
+        except ValueError:
+            data = json.loads(out.splitlines()[-1])
         data.setdefault("compartment", found["compartment"])
         return data
 
     def close_door(self, compartment):
-        self.cli("sim", "close", str(compartment))
+        self.cli("sim close", str(compartment))
 
     # --- HTTP (kiosk and demo API) ---------------------------------------------------------------
     def http(self, method, path, body=None):
