@@ -439,3 +439,14 @@ def test_survey_json_has_every_text_in_every_language(daemon):
             assert set(o["label"]) == set(langs) and all(o["label"].values())
     assert survey["raffle"]["enabled"] is True
     assert set(survey["raffle"]["prize"]) == set(langs)
+
+
+def test_every_interface_text_exists_in_every_language(kiosk, daemon):
+    k = kiosk.open()
+    missing = k.d.execute_script("""
+        const T = window.KIOSK_TEXT, all = new Set(Object.values(T).flatMap(Object.keys)), out = [];
+        for (const [lang, texts] of Object.entries(T))
+          for (const key of all) if (!texts[key]) out.push(lang + ':' + key);
+        return [Object.keys(T), out];""")
+    assert missing[0] == ["de", "en", "tr", "uk", "ar"]
+    assert missing[1] == [], missing[1]

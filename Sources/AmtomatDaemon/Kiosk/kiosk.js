@@ -6,6 +6,7 @@
   const TEXT = window.KIOSK_TEXT;
   const DOOR_REMINDER_SECONDS = 30;   // remind the citizen when the door stays open this long
   const POLL_MS = 1000;               // door state poll
+  const DOOR_PULL_HINT_MS = 4000;     // still "waiting" after this: ask the citizen to pull the door
   const BYE_SECONDS = 10;             // goodbye screen returns to start after this
   const IDLE_WARN_MAX_SECONDS = 20;   // warn this long before the idle reset (at most half the timeout)
 
@@ -368,10 +369,12 @@
     $("#h-open").textContent = t("openTitle", { label: p.label });
     $("#open-where").textContent = p.col && p.row ? t("openWhere", { label: p.label, c: p.col, r: p.row }) : "";
     $("#locker-figure").innerHTML = lockerSvg(p);
-    const st = S.lastDoor;
-    $("#door-state").textContent = st === "waiting" ? t("doorOpening") : t("doorOpen", { label: p.label });
+    $("#door-state").textContent = doorText(S.lastDoor, p.label);
     const rem = $("#door-reminder");
     if (!rem.hidden) rem.textContent = t("doorReminder", { label: p.label });
+  }
+  function doorText(state, label) {
+    return state === "waiting" ? t("doorOpening") : state === "pull" ? t("doorPull", { label }) : t("doorOpen", { label });
   }
   function esc(s) { return String(s).replace(/[&<>"]/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c])); }
   function lockerSvg(p) {
@@ -428,11 +431,12 @@
     }
     if (d.result === "fault") { stop(S.pollTimer); showOffice("fault", CFG.office); return; }
     const p = compPos();
-    if (d.result !== S.lastDoor) {
-      S.lastDoor = d.result;
-      const msg = d.result === "waiting" ? t("doorOpening") : t("doorOpen", { label: p.label });
-      $("#door-state").textContent = msg;
-      if (d.result === "door-open") announce(msg);
+    // "waiting": unlocked, but the door has not opened yet. After a few seconds, ask the citizen to pull it.
+    const state = d.result === "waiting" && Date.now() - S.openedAt > DOOR_PULL_HINT_MS ? "pull" : d.result;
+    if (state !== S.lastDoor) {
+      S.lastDoor = state;
+      $("#door-state").textContent = doorText(state, p.label);
+      if (state !== "waiting") announce(doorText(state, p.label));
     }
     const open = typeof d.doorOpenSeconds === "number" ? d.doorOpenSeconds : (Date.now() - S.openedAt) / 1000;
     if (d.result === "door-open" && open >= S.reminderAt) {
