@@ -173,12 +173,17 @@ def survey_rows_are_anonymous(db_path, document_reference, pickup_code):
         forbidden_names = re.compile(r"reference|compartment|code|document|pickup|token|time|created|updated|(^|_)ip(_|$)", re.I)
         time_of_day = re.compile(r"\d{1,2}:\d{2}")
         results = {}
+        # The schema agreed with the daemon (AmtomatStore/SurveyStore.swift): nothing more than this.
+        expected = {"survey_answer": {"id", "day", "answers"}, "raffle_ticket": {"ticket", "day"}}
         for table in ("survey_answer", "raffle_ticket"):
             cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
             assert cols, f"table {table} is missing"
+            assert set(cols) == expected[table], f"{table} has columns {cols}, expected {sorted(expected[table])}"
             bad = [c for c in cols if forbidden_names.search(c) and not (table == "raffle_ticket" and c == "ticket")]
             assert not bad, f"{table} has columns that could link it to a pickup: {bad}"
             rows = [dict(r) for r in con.execute(f"SELECT * FROM {table}")]
+            for row in rows:
+                assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["day"]), f"{table}.day is not a bare date: {row['day']!r}"
             for row in rows:
                 for col, val in row.items():
                     s = "" if val is None else str(val)
