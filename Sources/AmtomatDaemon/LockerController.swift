@@ -302,7 +302,7 @@ public actor LockerController {
             }
         }
         let view = kioskCompartment(compartment)
-        if try store.compartment(compartment)?.record.blocked == true {
+        if try store.isBlocked(compartment) {
             return PickupResponse(result: .fault, compartment: view, office: settings.office)
         }
         // Commit first, then open: the database always knows a door may be open.

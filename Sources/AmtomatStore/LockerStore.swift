@@ -62,6 +62,11 @@ public struct LockerStore: Sendable {
         try compartments().first { $0.record.id == id.rawValue }
     }
 
+    /// Is this compartment blocked? One indexed read: this sits on the unlock path.
+    public func isBlocked(_ id: CompartmentID) throws -> Bool {
+        try writer.read { db in try Bool.fetchOne(db, sql: "SELECT blocked FROM compartment WHERE id = ?", arguments: [id.rawValue]) ?? false }
+    }
+
     static func overview(_ db: Database) throws -> [CompartmentOverview] {
         let records = try CompartmentRecord.filter(Column("inService") == true).order(Column("id")).fetchAll(db)
         let holding = DocumentState.allCases.filter(\.holdsCompartment)
