@@ -38,7 +38,7 @@ public actor Locker {
         }
     }
 
-    public let description: LockerDescription
+    public nonisolated let description: LockerDescription
     public nonisolated let backend: any LockerBackend
     public nonisolated let scheduler: CoilScheduler
     private let timing: Timing

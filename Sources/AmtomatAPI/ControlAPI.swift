@@ -1,0 +1,228 @@
+import AmtomatCore
+import Foundation
+
+// JSON bodies of the control API (Unix socket; clerks and technicians). Shared by daemon and CLI,
+// so both sides always agree on field names.
+
+public struct ErrorBody: Codable, Sendable {
+    /// One sentence: what went wrong and what to do next.
+    public var error: String
+    public init(error: String) { self.error = error }
+}
+
+public struct DepositRequest: Codable, Sendable {
+    public var kind: DocumentKind
+    public var reference: String
+    public var size: SizeClass
+    public var accessible: Bool
+    public var holdDays: Int?
+    public var dateOfBirth: String?
+    public init(kind: DocumentKind, reference: String, size: SizeClass, accessible: Bool = false,
+                holdDays: Int? = nil, dateOfBirth: String? = nil) {
+        self.kind = kind
+        self.reference = reference
+        self.size = size
+        self.accessible = accessible
+        self.holdDays = holdDays
+        self.dateOfBirth = dateOfBirth
+    }
+}
+
+/// What `deposit` answers once the compartment's door is open for the clerk.
+public struct DepositStarted: Codable, Sendable {
+    public var reference: String
+    public var compartment: CompartmentID
+    public var label: String
+    public init(reference: String, compartment: CompartmentID, label: String) {
+        self.reference = reference
+        self.compartment = compartment
+        self.label = label
+    }
+}
+
+/// A pickup code, shown to the clerk exactly once.
+public struct CodeIssued: Codable, Sendable {
+    public var reference: String
+    public var compartment: CompartmentID
+    public var code: String
+    public var expiresAt: Date
+    public init(reference: String, compartment: CompartmentID, code: String, expiresAt: Date) {
+        self.reference = reference
+        self.compartment = compartment
+        self.code = code
+        self.expiresAt = expiresAt
+    }
+}
+
+/// The answer to "wait for the code": either the code, or still waiting for the door.
+public struct AwaitCodeResponse: Codable, Sendable {
+    public enum Status: String, Codable, Sendable { case issued, doorOpen = "door-open", noCode = "no-code" }
+    public var status: Status
+    public var issued: CodeIssued?
+    public var message: String?
+    public init(status: Status, issued: CodeIssued? = nil, message: String? = nil) {
+        self.status = status
+        self.issued = issued
+        self.message = message
+    }
+}
+
+public struct DocumentView: Codable, Sendable, Equatable {
+    public var reference: String
+    public var kind: DocumentKind
+    public var state: DocumentState
+    public var compartment: CompartmentID?
+    public var depositedAt: Date
+    public var readyAt: Date?
+    public var expiresAt: Date?
+    public var codeIssued: Bool
+    public var codeBlocked: Bool
+    public var secondFactor: Bool
+    public var finishedAt: Date?
+    public init(reference: String, kind: DocumentKind, state: DocumentState, compartment: CompartmentID?,
+                depositedAt: Date, readyAt: Date?, expiresAt: Date?, codeIssued: Bool, codeBlocked: Bool,
+                secondFactor: Bool, finishedAt: Date?) {
+        self.reference = reference
+        self.kind = kind
+        self.state = state
+        self.compartment = compartment
+        self.depositedAt = depositedAt
+        self.readyAt = readyAt
+        self.expiresAt = expiresAt
+        self.codeIssued = codeIssued
+        self.codeBlocked = codeBlocked
+        self.secondFactor = secondFactor
+        self.finishedAt = finishedAt
+    }
+}
+
+public struct ExtendRequest: Codable, Sendable {
+    public var days: Int
+    public init(days: Int) { self.days = days }
+}
+
+public struct ReasonRequest: Codable, Sendable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+}
+
+public struct JamRequest: Codable, Sendable {
+    public var jammed: Bool
+    public init(jammed: Bool) { self.jammed = jammed }
+}
+
+public struct StuckSensorRequest: Codable, Sendable {
+    /// "open", "closed", or nil to repair.
+    public var stuck: DoorState?
+    public init(stuck: DoorState?) { self.stuck = stuck }
+}
+
+public struct CompartmentView: Codable, Sendable, Equatable {
+    public var id: CompartmentID
+    public var label: String
+    public var column: Int
+    public var row: Int
+    public var size: SizeClass
+    public var wheelchairAccessible: Bool
+    public var state: CompartmentState
+    public var door: DoorState
+    public var blockReason: String?
+    public var reference: String?
+    public var selfTest: String?
+    public init(id: CompartmentID, label: String, column: Int, row: Int, size: SizeClass, wheelchairAccessible: Bool,
+                state: CompartmentState, door: DoorState, blockReason: String?, reference: String?, selfTest: String?) {
+        self.id = id
+        self.label = label
+        self.column = column
+        self.row = row
+        self.size = size
+        self.wheelchairAccessible = wheelchairAccessible
+        self.state = state
+        self.door = door
+        self.blockReason = blockReason
+        self.reference = reference
+        self.selfTest = selfTest
+    }
+}
+
+public struct StatusView: Codable, Sendable {
+    public var locker: String
+    public var backend: String
+    public var version: String
+    public var you: String
+    public var roles: [String]
+    public var compartments: [CompartmentView]
+    public var documents: [String: Int]
+    public var terminalFreeAttempts: Int
+    public init(locker: String, backend: String, version: String, you: String, roles: [String],
+                compartments: [CompartmentView], documents: [String: Int], terminalFreeAttempts: Int) {
+        self.locker = locker
+        self.backend = backend
+        self.version = version
+        self.you = you
+        self.roles = roles
+        self.compartments = compartments
+        self.documents = documents
+        self.terminalFreeAttempts = terminalFreeAttempts
+    }
+}
+
+public struct AuditEntryView: Codable, Sendable {
+    public var id: Int64
+    public var at: Date
+    public var user: String
+    public var action: String
+    public var reference: String?
+    public var compartment: CompartmentID?
+    public var detail: String?
+    public init(id: Int64, at: Date, user: String, action: String, reference: String?, compartment: CompartmentID?, detail: String?) {
+        self.id = id
+        self.at = at
+        self.user = user
+        self.action = action
+        self.reference = reference
+        self.compartment = compartment
+        self.detail = detail
+    }
+}
+
+public struct SelfTestView: Codable, Sendable {
+    public var compartment: CompartmentID
+    public var verdict: String
+    public var detail: String
+    public var milliseconds: Int
+    public init(compartment: CompartmentID, verdict: String, detail: String, milliseconds: Int) {
+        self.compartment = compartment
+        self.verdict = verdict
+        self.detail = detail
+        self.milliseconds = milliseconds
+    }
+}
+
+public struct LineView: Codable, Sendable {
+    public var compartment: CompartmentID
+    public var role: String
+    public var line: String
+    public var level: String
+    public init(compartment: CompartmentID, role: String, line: String, level: String) {
+        self.compartment = compartment
+        self.role = role
+        self.line = line
+        self.level = level
+    }
+}
+
+/// Shared JSON settings: ISO 8601 dates, sorted keys (stable output for scripts).
+public enum APIJSON {
+    public static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
+    public static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }
+}

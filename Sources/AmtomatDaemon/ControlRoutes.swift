@@ -1,0 +1,261 @@
+import AmtomatAPI
+import AmtomatCore
+import AmtomatHardware
+import AmtomatStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Request context of the control socket: who is connected, as the kernel says.
+public struct ControlContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+    var peer: Peer?
+    var roles: Set<Role> = []
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+
+    /// The actor for the audit log, if the connected user holds `role`.
+    func actor(_ role: Role) throws -> Actor {
+        guard let peer else { throw APIError(.forbidden, "The connecting user could not be identified.") }
+        guard roles.contains(role) else {
+            throw APIError(.forbidden, "User \(peer.userName) does not have the \(role.rawValue) role; this needs a member of the \(role.rawValue) group (see [control] in the configuration).")
+        }
+        return Actor(peer.userName)
+    }
+
+    func anyRole() throws -> Actor {
+        guard let peer, !roles.isEmpty else { throw APIError(.forbidden, "Not allowed.") }
+        return Actor(peer.userName)
+    }
+}
+
+/// Identifies the peer of every request and refuses users outside both groups outright.
+struct PeerMiddleware: RouterMiddleware {
+    let roleMap: RoleMap
+    let groupNames: (clerk: String, technician: String)
+
+    func handle(_ request: Request, context: ControlContext, next: (Request, ControlContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let peer = try await PeerCredentials.of(context.channel)
+        context.peer = peer
+        context.roles = roleMap.roles(of: peer)
+        guard !context.roles.isEmpty else {
+            throw APIError(.forbidden, "User \(peer.userName) is in neither the clerk group '\(groupNames.clerk)' nor the technician group '\(groupNames.technician)'; ask the administrator to add you (usermod -aG \(groupNames.clerk) \(peer.userName)).")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Everything the control API can reach.
+public struct ControlAPI: Sendable {
+    let controller: LockerController
+    let simulator: SimulatedLocker?
+    let version: String
+    let metricsText: @Sendable () -> String
+    let survey: SurveyService?
+
+    func buildRouter(roleMap: RoleMap, groupNames: (clerk: String, technician: String)) -> Router<ControlContext> {
+        let router = Router(context: ControlContext.self)
+        router.add(middleware: ErrorMappingMiddleware())
+        router.add(middleware: PeerMiddleware(roleMap: roleMap, groupNames: groupNames))
+        let controller = self.controller
+
+        router.get("/status") { _, context in
+            _ = try context.anyRole()
+            return try jsonResponse(try await status(context))
+        }
+        router.get("/metrics") { _, context in
+            _ = try context.anyRole()
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metricsText())))
+        }
+        router.get("/audit") { request, context in
+            _ = try context.anyRole()
+            let limit = request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 50
+            let entries = try controller.store.auditLog(limit: min(max(limit, 1), 10_000))
+            return try jsonResponse(entries.map {
+                AuditEntryView(id: $0.id ?? 0, at: $0.at, user: $0.osUser, action: $0.action, reference: $0.reference,
+                               compartment: $0.compartmentId.map { CompartmentID($0) }, detail: $0.detail)
+            })
+        }
+
+        // Clerk: documents
+        router.get("/documents") { request, context in
+            _ = try context.actor(.clerk)
+            var state: DocumentState?
+            if let text = request.uri.queryParameters.get("state") {
+                guard let s = DocumentState(rawValue: text) else {
+                    throw APIError(.badRequest, "'\(text)' is not a document state; use one of \(DocumentState.allCases.map(\.rawValue).joined(separator: ", ")).")
+                }
+                state = s
+            }
+            return try jsonResponse(try controller.store.documents(state: state).map(Self.view))
+        }
+        router.get("/documents/{reference}") { _, context in
+            _ = try context.actor(.clerk)
+            let reference = try context.parameters.require("reference")
+            guard let doc = try controller.store.document(reference: reference) else { throw LockerError.unknownDocument(reference: reference) }
+            return try jsonResponse(Self.view(doc))
+        }
+        router.post("/documents") { request, context in
+            let actor = try context.actor(.clerk)
+            let body = try await decodeBody(DepositRequest.self, from: request)
+            return try jsonResponse(try await controller.deposit(body, by: actor), status: .created)
+        }
+        router.post("/documents/{reference}/code") { request, context in
+            _ = try context.actor(.clerk)
+            let reference = try context.parameters.require("reference")
+            let seconds = request.uri.queryParameters.get("wait").flatMap { Int($0) } ?? 20
+            return try jsonResponse(try await controller.awaitCode(reference: reference, timeout: .seconds(min(max(seconds, 0), 60))))
+        }
+        router.post("/documents/{reference}/reissue") { _, context in
+            let actor = try context.actor(.clerk)
+            return try jsonResponse(try await controller.reissue(reference: try context.parameters.require("reference"), by: actor))
+        }
+        router.post("/documents/{reference}/extend") { request, context in
+            let actor = try context.actor(.clerk)
+            let body = try await decodeBody(ExtendRequest.self, from: request)
+            return try jsonResponse(Self.view(try await controller.extend(reference: try context.parameters.require("reference"), days: body.days, by: actor)))
+        }
+        router.post("/documents/{reference}/withdraw") { _, context in
+            let actor = try context.actor(.clerk)
+            return try jsonResponse(Self.view(try await controller.withdraw(reference: try context.parameters.require("reference"), by: actor)))
+        }
+        router.post("/documents/{reference}/return") { _, context in
+            let actor = try context.actor(.clerk)
+            return try jsonResponse(Self.view(try await controller.returnExpired(reference: try context.parameters.require("reference"), by: actor)))
+        }
+        router.post("/compartments/{id}/await-closed") { request, context in
+            _ = try context.anyRole()
+            let id = try context.parameters.compartment()
+            let seconds = request.uri.queryParameters.get("wait").flatMap { Int($0) } ?? 20
+            let closed = await controller.locker.waitForClose(id, timeout: .seconds(min(max(seconds, 0), 60)))
+            return try jsonResponse(["closed": closed])
+        }
+
+        // Technician: hardware
+        router.post("/compartments/{id}/open") { request, context in
+            let actor = try context.actor(.technician)
+            let id = try context.parameters.compartment()
+            let body = try await decodeBody(ReasonRequest.self, from: request)
+            guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw APIError(.badRequest, "A maintenance open needs a reason; add --reason \"...\".")
+            }
+            let outcome = try await controller.maintenanceOpen(id, reason: body.reason, by: actor)
+            guard outcome == .opened else {
+                throw APIError(.conflict, "Compartment \(id) did not open: the lock may be jammed or the door sensor stuck; run 'amtomat selftest --compartment \(id)'.")
+            }
+            return try jsonResponse(["opened": id.rawValue])
+        }
+        router.post("/compartments/{id}/block") { request, context in
+            let actor = try context.actor(.technician)
+            let id = try context.parameters.compartment()
+            let body = try await decodeBody(ReasonRequest.self, from: request)
+            guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw APIError(.badRequest, "Blocking needs a reason; add --reason \"...\".")
+            }
+            try await controller.setBlocked(id, blocked: true, reason: body.reason, by: actor)
+            return try jsonResponse(try await compartmentView(id))
+        }
+        router.post("/compartments/{id}/unblock") { _, context in
+            let actor = try context.actor(.technician)
+            let id = try context.parameters.compartment()
+            try await controller.setBlocked(id, blocked: false, reason: nil, by: actor)
+            return try jsonResponse(try await compartmentView(id))
+        }
+        router.post("/compartments/{id}/selftest") { _, context in
+            let actor = try context.actor(.technician)
+            let id = try context.parameters.compartment()
+            return try jsonResponse(try await controller.selfTest(id, by: actor))
+        }
+        router.get("/hardware/lines") { _, context in
+            _ = try context.actor(.technician)
+            return try jsonResponse(await lines())
+        }
+
+        survey?.addControlRoutes(to: router)
+
+        // Simulated locker only: what a person does at the box.
+        router.post("/sim/doors/{id}/close") { _, context in
+            _ = try context.anyRole()
+            try sim().closeDoor(try context.parameters.compartment())
+            return Response(status: .noContent)
+        }
+        router.post("/sim/doors/{id}/force-open") { _, context in
+            _ = try context.actor(.technician)
+            try sim().forceDoorOpen(try context.parameters.compartment())
+            return Response(status: .noContent)
+        }
+        router.post("/sim/locks/{id}/jam") { request, context in
+            _ = try context.anyRole()
+            let body = try await decodeBody(JamRequest.self, from: request)
+            try sim().jamLock(try context.parameters.compartment(), body.jammed)
+            return Response(status: .noContent)
+        }
+        router.post("/sim/sensors/{id}/stuck") { request, context in
+            _ = try context.anyRole()
+            let body = try await decodeBody(StuckSensorRequest.self, from: request)
+            try sim().stickSensor(try context.parameters.compartment(), at: body.stuck)
+            return Response(status: .noContent)
+        }
+        return router
+    }
+
+    private func sim() throws -> SimulatedLocker {
+        guard let simulator else {
+            throw APIError(.notFound, "This locker is real hardware; 'amtomat sim' works only with backend = \"simulated\".")
+        }
+        return simulator
+    }
+
+    static func view(_ d: DocumentRecord) -> DocumentView {
+        DocumentView(reference: d.reference, kind: d.kind, state: d.state, compartment: d.compartment,
+                     depositedAt: d.depositedAt, readyAt: d.readyAt, expiresAt: d.expiresAt,
+                     codeIssued: d.codeDigest != nil, codeBlocked: d.codeBlocked,
+                     secondFactor: d.secondFactorDigest != nil, finishedAt: d.finishedAt)
+    }
+
+    func compartmentViews() async throws -> [CompartmentView] {
+        let doors = await controller.locker.allDoors()
+        return try controller.store.compartments().map { o in
+            CompartmentView(id: o.record.compartmentID, label: o.record.label, column: o.record.column, row: o.record.row,
+                            size: o.record.size, wheelchairAccessible: o.record.wheelchairAccessible, state: o.state,
+                            door: doors[o.record.compartmentID] ?? .unknown, blockReason: o.record.blockReason,
+                            reference: o.holder?.reference, selfTest: o.verdict?.verdict)
+        }
+    }
+
+    func compartmentView(_ id: CompartmentID) async throws -> CompartmentView {
+        guard let view = try await compartmentViews().first(where: { $0.id == id }) else { throw LockerError.unknownCompartment(id) }
+        return view
+    }
+
+    func status(_ context: ControlContext) async throws -> StatusView {
+        let counts = try controller.store.counts()
+        return StatusView(locker: controller.locker.description.name, backend: controller.locker.backend.name,
+                          version: version, you: context.peer?.userName ?? "?",
+                          roles: context.roles.map(\.rawValue).sorted(), compartments: try await compartmentViews(),
+                          documents: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
+                          terminalFreeAttempts: await controller.terminalFreeAttempts())
+    }
+
+    func lines() async -> [LineView] {
+        var out: [LineView] = []
+        let backend = controller.locker.backend
+        for c in controller.locker.description.compartments {
+            if let lock = c.lock {
+                out.append(LineView(compartment: c.id, role: "lock", line: lock.description, level: "inactive unless pulsing"))
+            }
+            let level: String
+            do { level = try backend.readDoor(c.id).rawValue } catch { level = "error: \(error)" }
+            out.append(LineView(compartment: c.id, role: "door", line: c.doorSensor?.description ?? "simulated", level: level))
+        }
+        return out
+    }
+}

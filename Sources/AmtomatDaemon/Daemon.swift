@@ -1,0 +1,225 @@
+import AmtomatAPI
+import AmtomatConfig
+import AmtomatCore
+import AmtomatHardware
+import AmtomatStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Builds and runs the daemon. `amtomatd` and the tests both go through `Daemon.build`,
+/// so what is tested is what runs.
+public struct Daemon: Sendable {
+    public let controller: LockerController
+    public let simulator: SimulatedLocker?
+    let services: [any Service]
+    let logger: Logger
+    let readiness: Readiness
+
+    public static let version = "0.1.0"
+
+    /// Prepares everything and reconciles the database with the doors; nothing listens yet.
+    public static func build(_ config: AmtomatConfiguration, logger: Logger,
+                             metricsText: @escaping @Sendable () -> String = { "" },
+                             backend: (any LockerBackend)? = nil) async throws -> Daemon {
+        let settings = config.settings
+        if settings.allowWeakCodesForTests {
+            logger.warning("allow_weak_codes_for_tests is on: pickup codes may be guessable. Never use this on a real locker.")
+        }
+        let state = URL(fileURLWithPath: settings.stateDirectory)
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o750])
+        let key = try InstallationKey.loadOrCreate(at: state.appendingPathComponent("pickup-code.key").path)
+        let database = try AppDatabase.open(path: state.appendingPathComponent("amtomat.sqlite").path)
+        let store = LockerStore(database)
+
+        let chosen: any LockerBackend
+        var simulator: SimulatedLocker?
+        if let backend {
+            chosen = backend
+            simulator = backend as? SimulatedLocker
+        } else {
+            switch settings.backend {
+            case .simulated:
+                let sim = SimulatedLocker(compartments: config.locker.compartments.map(\.id))
+                simulator = sim
+                chosen = sim
+            case .gpiod:
+                chosen = try makeGPIODBackend(config, logger: logger)
+            }
+        }
+        let timing = Locker.Timing(openTimeout: .milliseconds(Int(settings.doors.openTimeoutSeconds * 1000)),
+                                   unlockRetries: settings.doors.unlockRetries,
+                                   leftOpenAlarm: .seconds(settings.doors.leftOpenAlarmSeconds))
+        let locker = Locker(description: config.locker, backend: chosen, timing: timing, logger: logger)
+        var controllerSettings = LockerController.Settings()
+        controllerSettings.codeLength = settings.codes.length
+        controllerSettings.defaultHoldDays = settings.codes.defaultHoldDays
+        controllerSettings.maxHoldDays = settings.codes.maxHoldDays
+        controllerSettings.secondFactor = settings.codes.secondFactor
+        controllerSettings.throttle = settings.throttle
+        let office = OfficeView(name: settings.office.name, phone: settings.office.phone, hours: settings.office.hours)
+        controllerSettings.office = office
+        let controller = LockerController(settings: controllerSettings, store: store, locker: locker,
+                                          hasher: SecretHasher(keyBytes: key), logger: logger)
+        try await controller.start()
+
+        let notifier = SystemdNotifier()
+        let readiness = Readiness(notifier: notifier, socketPath: settings.control.socketPath)
+
+        // Control API on the Unix socket.
+        let files = StaticFiles.bundled()
+        let survey = try SurveyService(store: store, files: files, logger: logger)
+        let control = ControlAPI(controller: controller, simulator: simulator, version: version, metricsText: metricsText, survey: survey)
+        let roleMap = RoleMap(clerkGroup: settings.control.clerkGroup, technicianGroup: settings.control.technicianGroup)
+        for (name, gid) in [(settings.control.clerkGroup, roleMap.clerkGID), (settings.control.technicianGroup, roleMap.technicianGID)] where gid == nil {
+            logger.warning("Group not found; only root holds this role until it exists", metadata: ["group": "\(name)"])
+        }
+        let socketPath = settings.control.socketPath
+        try prepareSocketPath(socketPath)
+        let socketGID = settings.control.socketGroup.flatMap(groupID)
+        if let name = settings.control.socketGroup, socketGID == nil {
+            throw ServiceError.internal("The socket group '\(name)' does not exist; create it (groupadd \(name)) or change [control] socket_group.")
+        }
+        let controlApp = Application(
+            router: control.buildRouter(roleMap: roleMap, groupNames: (settings.control.clerkGroup, settings.control.technicianGroup)),
+            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: nil),
+            onServerRunning: { _ in
+                // Only the owner and the socket's group may connect; the roles are decided per request.
+                chmod(socketPath, 0o660)
+                if let socketGID { chown(socketPath, UInt32.max, socketGID) }
+                await readiness.up(control: socketPath)
+            },
+            logger: logger.with(label: "control")
+        )
+
+        // Kiosk on loopback TCP.
+        let layout = KioskInfo.Layout(
+            name: config.locker.name,
+            columns: config.locker.compartments.map(\.column).max() ?? 0,
+            rows: config.locker.compartments.map(\.row).max() ?? 0,
+            compartments: config.locker.compartments.map {
+                KioskCompartment(id: $0.id, label: $0.label, column: $0.column, row: $0.row, size: $0.size)
+            })
+        let info = KioskInfo(locker: layout, codeLength: settings.codes.length,
+                             idleTimeoutSeconds: settings.kiosk.idleTimeoutSeconds, office: office,
+                             demo: settings.kiosk.demo && simulator != nil, languages: ["de", "en", "tr", "uk", "ar"])
+        let kiosk = KioskAPI(controller: controller, info: info, files: files, simulator: simulator, survey: survey)
+        let host = settings.kiosk.host
+        let kioskApp = Application(
+            router: kiosk.buildRouter(),
+            configuration: .init(address: .hostname(host, port: settings.kiosk.port), serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? settings.kiosk.port
+                let shown = host.contains(":") ? "[\(host)]" : host
+                await readiness.up(kiosk: "http://\(shown):\(port)/")
+            },
+            logger: logger.with(label: "kiosk")
+        )
+
+        let services: [any Service] = [
+            LockerService(controller: controller, notifier: notifier),
+            ExpirySweepService(controller: controller, interval: .seconds(60), logger: logger),
+            WatchdogService(controller: controller, notifier: notifier, logger: logger),
+            controlApp,
+            kioskApp,
+        ]
+        return Daemon(controller: controller, simulator: simulator, services: services, logger: logger, readiness: readiness)
+    }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down in reverse order: listeners first, coils last.
+    public func run() async throws {
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+
+    /// Waits until both listeners are up; returns the kiosk URL.
+    public func ready() async -> String { await readiness.waitForKiosk() }
+
+    static func prepareSocketPath(_ path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFSOCK else {
+                throw ServiceError.internal("\(path) exists and is not a socket; remove it or choose another [control] socket.")
+            }
+            unlink(path)  // left over from a crash; nobody can be listening because we hold the state lock
+        }
+    }
+}
+
+/// Announces readiness once both listeners are up: one line on stdout for scripts and tests, READY=1 for systemd.
+actor Readiness {
+    let notifier: SystemdNotifier
+    let socketPath: String
+    private var control: String?
+    private var kiosk: String?
+    private var waiters: [CheckedContinuation<String, Never>] = []
+
+    init(notifier: SystemdNotifier, socketPath: String) {
+        self.notifier = notifier
+        self.socketPath = socketPath
+    }
+
+    func up(control path: String) { control = path; announce() }
+    func up(kiosk url: String) { kiosk = url; announce() }
+
+    func waitForKiosk() async -> String {
+        if let kiosk, control != nil { return kiosk }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func announce() {
+        guard let control, let kiosk else { return }
+        // Written straight to fd 1 so the line is never held in a buffer when stdout is a pipe.
+        FileHandle.standardOutput.write(Data("READY kiosk=\(kiosk) control=\(control)\n".utf8))
+        notifier.notify("READY=1\nSTATUS=Locker ready; kiosk at \(kiosk)")
+        for w in waiters { w.resume(returning: kiosk) }
+        waiters.removeAll()
+    }
+}
+
+extension Logger {
+    func with(label: String) -> Logger {
+        var copy = self
+        copy[metadataKey: "listener"] = "\(label)"
+        return copy
+    }
+}
+
+/// The per-installation key for pickup-code HMACs: 32 random bytes in a file of its own, mode 0600,
+/// created at first start, never inside the database.
+enum InstallationKey {
+    static func loadOrCreate(at path: String) throws -> [UInt8] {
+        var info = stat()
+        if stat(path, &info) != 0 {
+            var rng = SystemRandomNumberGenerator()
+            let key = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else {
+                throw ServiceError.internal("Cannot create the key file \(path): \(String(cString: strerror(errno))); check the state directory's owner.")
+            }
+            defer { close(fd) }
+            guard write(fd, key, key.count) == key.count, fsync(fd) == 0 else {
+                throw ServiceError.internal("Cannot write the key file \(path): \(String(cString: strerror(errno))).")
+            }
+            return key
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw ServiceError.internal("The key file \(path) can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))); run 'chmod 600 \(path)'.")
+        }
+        guard let data = FileManager.default.contents(atPath: path), data.count >= 32 else {
+            throw ServiceError.internal("The key file \(path) is damaged (shorter than 32 bytes); restore it from the backup. Without it no existing pickup code works.")
+        }
+        return [UInt8](data)
+    }
+}

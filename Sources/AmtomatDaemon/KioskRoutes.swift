@@ -1,0 +1,145 @@
+import AmtomatAPI
+import AmtomatCore
+import AmtomatHardware
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The citizen's side, on loopback TCP. Its only door-related action is a pickup with a valid code;
+/// nothing here reaches a clerk's or technician's action.
+public struct KioskAPI: Sendable {
+    let controller: LockerController
+    let info: KioskInfo
+    let files: StaticFiles
+    let simulator: SimulatedLocker?
+    let survey: SurveyService?
+
+    func buildRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ErrorMappingMiddleware())
+        let controller = self.controller
+        let info = self.info
+
+        router.get("/api/kiosk") { _, _ in try jsonResponse(info) }
+        router.post("/api/pickup") { request, _ in
+            let body = try await decodeBody(PickupRequest.self, from: request)
+            let response = try await controller.pickup(code: body.code, dateOfBirth: body.dateOfBirth)
+            var http = try jsonResponse(response, status: Self.status(for: response.result))
+            if let seconds = response.retryAfterSeconds { http.headers[.retryAfter] = String(seconds) }
+            return http
+        }
+        router.get("/api/pickup/{token}") { _, context in
+            let token = try context.parameters.require("token")
+            guard let status = try await controller.pickupStatus(token: token) else {
+                throw APIError(.notFound, "This pickup is over; start again at the start screen.")
+            }
+            return try jsonResponse(status)
+        }
+        if let survey {
+            survey.addRoutes(to: router, controller: controller)
+        }
+        if let simulator, info.demo {
+            router.get("/api/demo/state") { _, _ in
+                try jsonResponse(await Self.demoState(controller: controller, simulator: simulator))
+            }
+            router.post("/api/demo/doors/{id}/close") { _, context in
+                try simulator.closeDoor(try context.parameters.compartment())
+                return Response(status: .noContent)
+            }
+            router.post("/api/demo/locks/{id}/jam") { request, context in
+                let body = try await decodeBody(JamRequest.self, from: request)
+                try simulator.jamLock(try context.parameters.compartment(), body.jammed)
+                return Response(status: .noContent)
+            }
+        }
+        let files = self.files
+        router.get("/") { _, _ in try files.response(for: "index.html") }
+        router.get("/**") { request, _ in try files.response(for: String(request.uri.path.dropFirst())) }
+        return router
+    }
+
+    static func status(for result: PickupResponse.Result) -> HTTPResponse.Status {
+        switch result {
+        case .open, .secondFactor: .ok
+        case .rejected: .forbidden
+        case .blocked: .init(code: 423, reasonPhrase: "Locked")
+        case .slowed: .tooManyRequests
+        case .fault: .serviceUnavailable
+        }
+    }
+
+    struct DemoCompartment: Codable {
+        var id: CompartmentID
+        var label: String
+        var column: Int
+        var row: Int
+        var size: SizeClass
+        var door: DoorState
+        var coilEnergised: Bool
+        var jammed: Bool
+        var holdsDocument: Bool
+    }
+
+    static func demoState(controller: LockerController, simulator: SimulatedLocker) async throws -> [String: [DemoCompartment]] {
+        let overview = Dictionary(uniqueKeysWithValues: try controller.store.compartments().map { ($0.record.id, $0) })
+        let snaps = simulator.snapshot()
+        let list = controller.locker.description.compartments.map { c in
+            let snap = snaps.first { $0.id == c.id }
+            return DemoCompartment(id: c.id, label: c.label, column: c.column, row: c.row, size: c.size,
+                                   door: snap?.door ?? .unknown, coilEnergised: snap?.coilEnergised ?? false,
+                                   jammed: snap?.jammed ?? false,
+                                   holdsDocument: overview[c.id.rawValue]?.holder != nil)
+        }
+        return ["compartments": list]
+    }
+}
+
+/// The kiosk's static files, read once at start: they are small and the kiosk may be offline.
+public struct StaticFiles: Sendable {
+    let files: [String: (data: [UInt8], type: String)]
+
+    public init(directory: URL?) {
+        var files: [String: (data: [UInt8], type: String)] = [:]
+        if let directory, let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) {
+            let base = directory.standardizedFileURL.path
+            for case let url as URL in walker {
+                guard let data = try? Data(contentsOf: url) else { continue }
+                let relative = String(url.standardizedFileURL.path.dropFirst(base.count + 1))
+                files[relative] = ([UInt8](data), Self.contentType(url.pathExtension))
+            }
+        }
+        self.files = files
+    }
+
+    /// The kiosk files shipped with the daemon, next to its binary.
+    public static func bundled() -> StaticFiles {
+        StaticFiles(directory: Bundle.module.resourceURL?.appendingPathComponent("Kiosk"))
+    }
+
+    public func data(_ path: String) -> [UInt8]? { files[path]?.data }
+
+    func response(for path: String) throws -> Response {
+        guard !path.contains(".."), let file = files[path] else {
+            throw APIError(.notFound, "There is no page '\(path)'.")
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = file.type
+        headers[.cacheControl] = "no-cache"
+        // The kiosk loads nothing from elsewhere; the browser is told so.
+        headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.data)))
+    }
+
+    static func contentType(_ ext: String) -> String {
+        switch ext {
+        case "html": "text/html; charset=utf-8"
+        case "css": "text/css; charset=utf-8"
+        case "js": "text/javascript; charset=utf-8"
+        case "json": "application/json; charset=utf-8"
+        case "svg": "image/svg+xml"
+        case "png": "image/png"
+        case "woff2": "font/woff2"
+        default: "application/octet-stream"
+        }
+    }
+}

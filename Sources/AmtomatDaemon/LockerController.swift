@@ -1,0 +1,500 @@
+import AmtomatAPI
+import AmtomatCore
+import AmtomatHardware
+import AmtomatStore
+import Foundation
+import Logging
+
+/// The heart of the daemon: it owns the locker's documents, compartments and doors.
+///
+/// Every state change is committed to SQLite before a lock is released, so a power cut can never
+/// leave a door open that the database does not know about. Pickup codes exist in plain text only
+/// on their way to the clerk, never in the database or a log.
+public actor LockerController {
+    public struct Settings: Sendable {
+        public var codeLength = 12
+        public var defaultHoldDays = 14
+        public var maxHoldDays = 28
+        public var secondFactor = SecondFactorPolicy()
+        public var throttle = TerminalThrottle.Policy()
+        public var office = OfficeView(name: "Bürgerbüro", phone: "", hours: "")
+        /// How long a code waits in memory for the clerk's CLI to fetch it.
+        public var codeDeliveryWindow: TimeInterval = 600
+        public init() {}
+    }
+
+    /// A citizen's pickup at the kiosk, known only in memory and only by a random token.
+    struct PickupSession {
+        var documentID: Int64
+        var compartment: CompartmentID
+        var startedAt: Date
+        var surveyToken: String?
+        var fault = false
+    }
+
+    public let settings: Settings
+    public nonisolated let locker: Locker
+    let store: LockerStore
+    private let hasher: SecretHasher
+    private let now: @Sendable () -> Date
+    private let logger: Logger
+    private let metrics: LockerMetrics
+    private var throttle: TerminalThrottle
+    private var pendingCodes: [String: (issued: CodeIssued, at: Date)] = [:]
+    private var pickups: [String: PickupSession] = [:]
+    private var surveyTokens: [String: Date] = [:]
+    private var eventTask: Task<Void, Never>?
+
+    public init(settings: Settings, store: LockerStore, locker: Locker, hasher: SecretHasher,
+                logger: Logger, metrics: LockerMetrics = LockerMetrics(), now: @escaping @Sendable () -> Date = Date.init) {
+        self.settings = settings
+        self.store = store
+        self.locker = locker
+        self.hasher = hasher
+        self.logger = logger
+        self.metrics = metrics
+        self.now = now
+        throttle = TerminalThrottle(policy: settings.throttle, now: now())
+    }
+
+    // MARK: - Start and stop
+
+    /// Reads every door, then makes the database agree with them: a document caught mid-loading or
+    /// mid-pickup by a crash is resolved from its door, never silently lost or duplicated.
+    public func start() async throws {
+        let doors = try await locker.start()
+        try store.syncCompartments(locker.description)
+        try store.setDoorStates(doors)
+        try reconcile(doors: doors)
+        _ = try sweep()
+        eventTask = Task { [weak self, locker] in
+            for await event in locker.events { await self?.handle(event) }
+        }
+        try await refreshGauges()
+    }
+
+    public func stop() async {
+        eventTask?.cancel()
+        await locker.stop()
+    }
+
+    private func reconcile(doors: [CompartmentID: DoorState]) throws {
+        let t = now()
+        for doc in try store.documents(in: [.loading, .collecting]) {
+            guard let compartment = doc.compartment else { continue }
+            let door = doors[compartment] ?? .unknown
+            switch (doc.state, door, doc.doorOpenedAt != nil) {
+            case (_, .open, false):
+                try store.update(doc, action: "reconcile", detail: "door found open at start", by: .daemon, at: t) { $0.doorOpenedAt = t }
+            case (_, .open, true), (_, .unknown, _):
+                break  // wait for the door to close; the normal event handling finishes it
+            case (.loading, .closed, true):
+                try store.change(doc, to: .ready, action: "reconcile",
+                                 detail: "loaded before a restart; the code must be reissued", by: .daemon, at: t) {
+                    $0.readyAt = t
+                    $0.expiresAt = t.addingTimeInterval(Double($0.holdDays) * 86_400)
+                }
+                logger.warning("Document was loaded before a restart and has no code yet; reissue it", metadata: ["reference": "\(doc.reference)"])
+            case (.loading, .closed, false):
+                try store.change(doc, to: .reserved, action: "reconcile", detail: "the door never opened for loading", by: .daemon, at: t)
+            case (.collecting, .closed, true):
+                try store.change(doc, to: .collected, action: "reconcile", detail: "door opened and closed around a restart", by: .daemon, at: t)
+            case (.collecting, .closed, false):
+                try store.change(doc, to: .ready, action: "reconcile", detail: "pickup interrupted before the door opened", by: .daemon, at: t)
+            default:
+                break
+            }
+        }
+    }
+
+    // MARK: - Clerk: deposit and codes
+
+    /// Reserves a fitting compartment, commits, opens it for the clerk and returns once the door is open.
+    public func deposit(_ request: DepositRequest, by actor: Actor) async throws -> DepositStarted {
+        let reference = try Self.validReference(request.reference)
+        let holdDays = request.holdDays ?? settings.defaultHoldDays
+        guard (1...settings.maxHoldDays).contains(holdDays) else {
+            throw LockerError.invalidHoldDays(holdDays, maximum: settings.maxHoldDays)
+        }
+        var secondFactorDigest: Data?
+        if settings.secondFactor.required(for: request.kind) {
+            guard let text = request.dateOfBirth else { throw LockerError.secondFactorMissing(kind: request.kind) }
+            guard let dob = DateOfBirth(text) else { throw LockerError.invalidDateOfBirth(text) }
+            secondFactorDigest = hasher.secondFactorDigest(reference: reference, dateOfBirth: dob)
+        } else if let text = request.dateOfBirth {
+            guard let dob = DateOfBirth(text) else { throw LockerError.invalidDateOfBirth(text) }
+            secondFactorDigest = hasher.secondFactorDigest(reference: reference, dateOfBirth: dob)
+        }
+        let t = now()
+        var document: DocumentRecord
+        if let existing = try store.document(reference: reference), existing.state == .reserved {
+            document = existing  // an interrupted deposit is resumed in the compartment it already holds
+        } else {
+            document = try store.reserve(reference: reference, kind: request.kind, size: request.size,
+                                         accessible: request.accessible, holdDays: holdDays,
+                                         secondFactorDigest: secondFactorDigest, doors: await locker.allDoors(),
+                                         by: actor, at: t)
+        }
+        guard let compartment = document.compartment else { throw LockerError.unknownDocument(reference: reference) }
+        document = try store.change(document, to: .loading, action: "open-for-loading", by: actor, at: now())
+        switch try await locker.release(compartment) {
+        case .opened:
+            metrics.lockReleased()
+            return DepositStarted(reference: reference, compartment: compartment,
+                                  label: locker.description.compartment(compartment)?.label ?? "\(compartment)")
+        case .doorDidNotOpen:
+            try store.change(document, to: .reserved, action: "open-failed", detail: "door did not open", by: actor, at: now())
+            let reserved = try store.document(reference: reference)
+            if let reserved, reserved.state == .reserved {
+                try store.change(reserved, to: .withdrawn, action: "deposit-cancelled",
+                                 detail: "compartment \(compartment) did not open", by: actor, at: now())
+            }
+            try store.setBlocked(compartment, blocked: true, reason: "lock did not release during a deposit", by: .daemon, at: now())
+            metrics.lockFault()
+            try await refreshGauges()
+            throw ServiceError.conflict("Compartment \(compartment) did not open and has been blocked for a technician; run the deposit again to use another compartment.")
+        }
+    }
+
+    /// Waits (up to `timeout`) until the clerk has closed the door, then hands out the code once.
+    public func awaitCode(reference: String, timeout: Duration) async throws -> AwaitCodeResponse {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            dropStaleCodes()
+            if let pending = pendingCodes.removeValue(forKey: reference) {
+                return AwaitCodeResponse(status: .issued, issued: pending.issued)
+            }
+            guard let doc = try store.document(reference: reference) else {
+                throw LockerError.unknownDocument(reference: reference)
+            }
+            switch doc.state {
+            case .loading where clock.now < deadline:
+                try await Task.sleep(for: .milliseconds(25))
+            case .loading:
+                return AwaitCodeResponse(status: .doorOpen, message: "The door of compartment \(doc.compartment.map(\.description) ?? "?") is still open; close it to get the code.")
+            case .ready:
+                return AwaitCodeResponse(status: .noCode, message: "The code of \(reference) was already shown once; if it was lost, run 'amtomat reissue \(reference)'.")
+            default:
+                return AwaitCodeResponse(status: .noCode, message: "Document \(reference) is \(doc.state.rawValue); no code is waiting for it.")
+            }
+        }
+    }
+
+    /// A new code for a ready document; the old one stops working at once.
+    public func reissue(reference: String, by actor: Actor) throws -> CodeIssued {
+        guard let doc = try store.document(reference: reference) else { throw LockerError.unknownDocument(reference: reference) }
+        guard doc.state == .ready else {
+            throw ServiceError.conflict("Document \(reference) is \(doc.state.rawValue); only a ready document gets a new code\(doc.state == .expired ? " — extend it first with 'amtomat extend \(reference) --days N'" : "").")
+        }
+        let (code, updated) = try issueCode(doc, action: "reissue", by: actor, changeState: false)
+        pendingCodes[reference] = nil
+        return CodeIssued(reference: reference, compartment: updated.compartment ?? CompartmentID(0),
+                          code: code.digits, expiresAt: updated.expiresAt ?? now())
+    }
+
+    /// Draws a fresh code, unique among live codes, and stores only its HMAC.
+    private func issueCode(_ doc: DocumentRecord, action: String, by actor: Actor, changeState: Bool) throws -> (PickupCode, DocumentRecord) {
+        for _ in 0..<8 {
+            let code = PickupCode.generate(length: settings.codeLength)
+            let digest = hasher.codeDigest(code)
+            if try store.document(codeDigest: digest) != nil { continue }  // astronomically rare; draw again
+            let t = now()
+            let mutate: @Sendable (inout DocumentRecord) -> Void = { d in
+                d.codeDigest = digest
+                d.codeIssuedAt = t
+                d.codeBlocked = false
+                d.secondFactorFailures = 0
+                if d.readyAt == nil || d.state == .loading {
+                    d.readyAt = t
+                    d.expiresAt = t.addingTimeInterval(Double(d.holdDays) * 86_400)
+                }
+            }
+            let updated = changeState
+                ? try store.change(doc, to: .ready, action: action, by: actor, at: t, mutate)
+                : try store.update(doc, action: action, by: actor, at: t, mutate)
+            return (code, updated)
+        }
+        throw ServiceError.internal("Could not draw a unique pickup code; try again.")
+    }
+
+    public func extend(reference: String, days: Int, by actor: Actor) throws -> DocumentRecord {
+        guard let doc = try store.document(reference: reference) else { throw LockerError.unknownDocument(reference: reference) }
+        guard doc.state == .ready || doc.state == .expired else {
+            throw ServiceError.conflict("Document \(reference) is \(doc.state.rawValue); only ready or expired documents can be extended.")
+        }
+        guard days >= 1 else { throw LockerError.invalidHoldDays(days, maximum: settings.maxHoldDays) }
+        let t = now()
+        let start = doc.readyAt ?? doc.depositedAt
+        let newExpiry = max(doc.expiresAt ?? t, t).addingTimeInterval(Double(days) * 86_400)
+        let limit = start.addingTimeInterval(Double(settings.maxHoldDays) * 86_400)
+        guard newExpiry <= limit.addingTimeInterval(1) else {
+            let left = max(0, Int(limit.timeIntervalSince(max(doc.expiresAt ?? t, t)) / 86_400))
+            throw ServiceError.badRequest("A document may wait at most \(settings.maxHoldDays) days; \(reference) can be extended by \(left) more day\(left == 1 ? "" : "s").")
+        }
+        return try store.change(doc, to: .ready, action: "extend", detail: "+\(days) days", by: actor, at: t) {
+            $0.expiresAt = newExpiry
+        }
+    }
+
+    /// A clerk takes a document back: cancels a reservation, or opens the door of a ready or expired one.
+    public func withdraw(reference: String, by actor: Actor) async throws -> DocumentRecord {
+        guard let doc = try store.document(reference: reference) else { throw LockerError.unknownDocument(reference: reference) }
+        if doc.state == .reserved {
+            return try store.change(doc, to: .withdrawn, action: "withdraw", detail: "reservation cancelled", by: actor, at: now())
+        }
+        return try await takeBack(doc, to: .withdrawn, action: "withdraw", by: actor)
+    }
+
+    /// A clerk takes an expired document back to the counter.
+    public func returnExpired(reference: String, by actor: Actor) async throws -> DocumentRecord {
+        guard let doc = try store.document(reference: reference) else { throw LockerError.unknownDocument(reference: reference) }
+        return try await takeBack(doc, to: .returned, action: "return", by: actor)
+    }
+
+    private func takeBack(_ doc: DocumentRecord, to state: DocumentState, action: String, by actor: Actor) async throws -> DocumentRecord {
+        guard let compartment = doc.compartment else { throw LockerError.unknownDocument(reference: doc.reference) }
+        let done = try store.change(doc, to: state, action: action, by: actor, at: now())
+        pendingCodes[doc.reference] = nil
+        if try await locker.release(compartment) == .doorDidNotOpen {
+            try store.setBlocked(compartment, blocked: true, reason: "lock did not release for a clerk", by: .daemon, at: now())
+            metrics.lockFault()
+            throw ServiceError.conflict("Document \(doc.reference) is marked \(state.rawValue), but compartment \(compartment) did not open; it has been blocked — ask a technician to open it with 'amtomat open \(compartment) --reason ...'.")
+        }
+        metrics.lockReleased()
+        try await refreshGauges()
+        return done
+    }
+
+    // MARK: - Citizen: pickup at the kiosk
+
+    public func pickup(code typed: String, dateOfBirth: String?) async throws -> PickupResponse {
+        let t = now()
+        if case .wait(let seconds) = throttle.check(now: t) {
+            return PickupResponse(result: .slowed, retryAfterSeconds: seconds)
+        }
+        guard let code = PickupCode(typed: typed, length: settings.codeLength),
+              var doc = try store.document(codeDigest: hasher.codeDigest(code)),
+              doc.state == .ready, let expiry = doc.expiresAt, expiry > t,
+              let compartment = doc.compartment
+        else {
+            return failedAttempt(at: t)
+        }
+        if doc.codeBlocked {
+            return PickupResponse(result: .blocked, office: settings.office)
+        }
+        if let expected = doc.secondFactorDigest {
+            guard let text = dateOfBirth else { return PickupResponse(result: .secondFactor) }
+            let given = DateOfBirth(text).map { hasher.secondFactorDigest(reference: doc.reference, dateOfBirth: $0) } ?? Data()
+            guard SecretHasher.equal(given, expected) else {
+                let maxFailures = settings.secondFactor.maxFailures
+                doc = try store.update(doc, action: "second-factor-wrong", by: .kiosk, at: t) { d in
+                    d.secondFactorFailures += 1
+                    if d.secondFactorFailures >= maxFailures { d.codeBlocked = true }
+                }
+                let response = failedAttempt(at: t)
+                if doc.codeBlocked {
+                    logger.warning("Pickup code blocked after wrong dates of birth; a clerk must reissue it", metadata: ["reference": "\(doc.reference)"])
+                    return PickupResponse(result: .blocked, office: settings.office)
+                }
+                return response
+            }
+        }
+        let view = kioskCompartment(compartment)
+        if try store.compartment(compartment)?.record.blocked == true {
+            return PickupResponse(result: .fault, compartment: view, office: settings.office)
+        }
+        // Commit first, then open: the database always knows a door may be open.
+        doc = try store.change(doc, to: .collecting, action: "pickup-open", by: .kiosk, at: t)
+        let token = Self.randomToken()
+        pickups[token] = PickupSession(documentID: doc.id ?? 0, compartment: compartment, startedAt: t)
+        dropStaleSessions()
+        switch try await locker.release(compartment) {
+        case .opened:
+            metrics.pickupOpened()
+            return PickupResponse(result: .open, pickup: token, compartment: view)
+        case .doorDidNotOpen:
+            if let current = try store.document(id: doc.id ?? 0), current.state == .collecting {
+                try store.change(current, to: .ready, action: "pickup-failed", detail: "door did not open", by: .kiosk, at: now())
+            }
+            try store.setBlocked(compartment, blocked: true, reason: "lock did not release at a pickup", by: .daemon, at: now())
+            pickups[token]?.fault = true
+            metrics.lockFault()
+            logger.error("Compartment did not open for a pickup; blocked for a technician", metadata: ["compartment": "\(compartment)"])
+            return PickupResponse(result: .fault, compartment: view, office: settings.office)
+        }
+    }
+
+    private func failedAttempt(at t: Date) -> PickupResponse {
+        metrics.pickupRejected()
+        if throttle.recordFailure(now: t) {
+            metrics.guessingAlarm()
+            logger.critical("Burst of failed pickup attempts at the terminal: it is slowed down", metadata: ["freeAttempts": "\(settings.throttle.capacity)"])
+        }
+        return PickupResponse(result: .rejected)
+    }
+
+    public func pickupStatus(token: String) throws -> PickupStatus? {
+        guard var session = pickups[token] else { return nil }
+        let view = kioskCompartment(session.compartment)
+        if session.fault { return PickupStatus(result: .fault, compartment: view, doorOpenSeconds: nil, surveyToken: nil) }
+        guard let doc = try store.document(id: session.documentID) else { return nil }
+        switch doc.state {
+        case .collected:
+            if session.surveyToken == nil {
+                let survey = Self.randomToken()
+                session.surveyToken = survey
+                surveyTokens[survey] = now()
+                pickups[token] = session
+            }
+            return PickupStatus(result: .collected, compartment: view, doorOpenSeconds: nil, surveyToken: session.surveyToken)
+        case .collecting:
+            let seconds = doc.doorOpenedAt.map { Int(now().timeIntervalSince($0)) }
+            return PickupStatus(result: doc.doorOpenedAt == nil ? .waiting : .doorOpen, compartment: view,
+                                doorOpenSeconds: seconds, surveyToken: nil)
+        default:
+            return PickupStatus(result: .fault, compartment: view, doorOpenSeconds: nil, surveyToken: nil)
+        }
+    }
+
+    /// Consumes a survey token (valid once, for 30 minutes after the pickup).
+    public func consumeSurveyToken(_ token: String) -> Bool {
+        guard let issued = surveyTokens.removeValue(forKey: token) else { return false }
+        return now().timeIntervalSince(issued) < 1800
+    }
+
+    public func terminalFreeAttempts() -> Int { throttle.remainingFreeAttempts(now: now()) }
+
+    // MARK: - Technician
+
+    public func maintenanceOpen(_ id: CompartmentID, reason: String, by actor: Actor) async throws -> ReleaseOutcome {
+        guard locker.description.compartment(id) != nil else { throw LockerError.unknownCompartment(id) }
+        try store.record(AuditEntry(at: now(), osUser: actor.name, action: "maintenance-open",
+                                    reference: try store.liveDocument(in: id)?.reference, compartment: id, detail: reason))
+        let outcome = try await locker.release(id)
+        if outcome == .opened { metrics.lockReleased() } else { metrics.lockFault() }
+        return outcome
+    }
+
+    public func setBlocked(_ id: CompartmentID, blocked: Bool, reason: String?, by actor: Actor) async throws {
+        try store.setBlocked(id, blocked: blocked, reason: reason, by: actor, at: now())
+        try await refreshGauges()
+    }
+
+    public func saveSelfTest(_ result: SelfTestView, by actor: Actor) throws {
+        try store.saveVerdict(SelfTestVerdictRecord(compartmentId: result.compartment.rawValue, verdict: result.verdict,
+                                                    detail: result.detail, testedAt: now()), by: actor)
+        if result.verdict != "ok" {
+            try store.setBlocked(result.compartment, blocked: true, reason: "self-test: \(result.verdict)", by: actor, at: now())
+        }
+    }
+
+    // MARK: - Sweeps and events
+
+    /// Documents past their hold period become expired; their codes stop working.
+    @discardableResult
+    public func sweep() throws -> Int {
+        let expired = try store.expireDue(at: now())
+        for doc in expired {
+            logger.info("Document expired; collect it with 'amtomat expired --collect'", metadata: ["reference": "\(doc.reference)", "compartment": "\(doc.compartment.map(\.description) ?? "-")"])
+        }
+        dropStaleCodes()
+        dropStaleSessions()
+        return expired.count
+    }
+
+    func handle(_ event: LockerEvent) async {
+        do {
+            switch event {
+            case let .doorOpened(id, expected):
+                try store.setDoorStates([id: .open])
+                if let doc = try store.liveDocument(in: id), doc.state == .loading || doc.state == .collecting, doc.doorOpenedAt == nil {
+                    try store.update(doc, action: "door-opened", by: .daemon, at: now()) { $0.doorOpenedAt = self.now() }
+                }
+                if !expected {
+                    metrics.tamper()
+                    try store.record(AuditEntry(at: now(), osUser: Actor.daemon.name, action: "tamper-alarm",
+                                                reference: try store.liveDocument(in: id)?.reference, compartment: id,
+                                                detail: "door opened without an unlock"))
+                }
+            case let .doorClosed(id):
+                try store.setDoorStates([id: .closed])
+                guard let doc = try store.liveDocument(in: id) else { break }
+                if doc.state == .loading, doc.doorOpenedAt != nil {
+                    let (code, ready) = try issueCode(doc, action: "loaded", by: .daemon, changeState: true)
+                    pendingCodes[doc.reference] = (CodeIssued(reference: doc.reference, compartment: id, code: code.digits,
+                                                              expiresAt: ready.expiresAt ?? now()), now())
+                    logger.info("Document loaded; code waiting for the clerk", metadata: ["reference": "\(doc.reference)", "compartment": "\(id)"])
+                } else if doc.state == .collecting, doc.doorOpenedAt != nil {
+                    try store.change(doc, to: .collected, action: "collected", by: .kiosk, at: now())
+                    metrics.collected()
+                    logger.info("Document collected", metadata: ["compartment": "\(id)"])
+                }
+            case let .doorLeftOpen(id, seconds):
+                metrics.doorLeftOpen()
+                try store.record(AuditEntry(at: now(), osUser: Actor.daemon.name, action: "door-left-open-alarm",
+                                            compartment: id, detail: "open for \(seconds) s"))
+            case let .fault(ids, message):
+                metrics.hardwareFault()
+                try store.record(AuditEntry(at: now(), osUser: Actor.daemon.name, action: "hardware-fault",
+                                            compartment: ids.first, detail: "\(message) (compartments \(ids.map(\.description).joined(separator: ", ")))"))
+            }
+            try await refreshGauges()
+        } catch {
+            logger.error("Could not record a door event", metadata: ["event": "\(event)", "error": "\(error)"])
+        }
+    }
+
+    private func refreshGauges() async throws {
+        let overview = try store.compartments()
+        metrics.compartments(overview.map(\.state))
+    }
+
+    // MARK: - Views
+
+    func kioskCompartment(_ id: CompartmentID) -> KioskCompartment {
+        let d = locker.description.compartment(id)
+        return KioskCompartment(id: id, label: d?.label ?? "\(id)", column: d?.column ?? 0, row: d?.row ?? 0, size: nil)
+    }
+
+    private func dropStaleCodes() {
+        let t = now()
+        pendingCodes = pendingCodes.filter { t.timeIntervalSince($0.value.at) < settings.codeDeliveryWindow }
+    }
+
+    private func dropStaleSessions() {
+        let t = now()
+        pickups = pickups.filter { t.timeIntervalSince($0.value.startedAt) < 3600 }
+        surveyTokens = surveyTokens.filter { t.timeIntervalSince($0.value) < 1800 }
+    }
+
+    static func randomToken() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in String(rng.next() as UInt64, radix: 36) }.joined()
+    }
+
+    static func validReference(_ text: String) throws -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 64,
+              trimmed.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_/.".unicodeScalars.contains($0) })
+        else {
+            throw ServiceError.badRequest("The reference '\(text)' is not usable; use 1 to 64 letters, digits, '-', '_', '/' or '.'.")
+        }
+        return trimmed
+    }
+}
+
+extension LockerController {
+    /// Pulses one lock through the scheduler, checks that its door sensor answers, stores the verdict
+    /// and keeps a failing compartment out of assignment until a technician unblocks it.
+    public func selfTest(_ id: CompartmentID, by actor: Actor) async throws -> SelfTestView {
+        guard locker.description.compartment(id) != nil else { throw LockerError.unknownCompartment(id) }
+        if let doc = try store.liveDocument(in: id) {
+            throw ServiceError.conflict("Compartment \(id) holds document \(doc.reference); a self-test would open it. Test it once it is free.")
+        }
+        let result = await locker.selfTest(id)
+        let view = SelfTestView(compartment: id, verdict: result.verdict.rawValue, detail: result.detail, milliseconds: result.milliseconds)
+        try saveSelfTest(view, by: actor)
+        return view
+    }
+}

@@ -1,0 +1,126 @@
+import AmtomatAPI
+import AmtomatClient
+import AmtomatCore
+import ArgumentParser
+import Foundation
+import NIOHTTP1
+
+/// `amtomat`: the clerks' and technicians' tool. It talks to amtomatd only through the control socket;
+/// the daemon decides the role from the operating-system user, never from anything said here.
+@main
+struct Amtomat: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "amtomat",
+        abstract: "Deposit documents into the town hall's pickup locker and look after its hardware.",
+        discussion: """
+        Clerks: deposit, list, show, reissue, extend, withdraw, expired.
+        Technicians: selftest, hw, open, block, unblock.
+        Everyone with a role: status, audit. With the simulated locker: sim.
+
+        Exit codes: 0 done · 64 wrong usage · 65 the daemon refused the input · 66 not found ·
+        69 daemon not reachable · 70 daemon error · 75 not possible right now (conflict, door, fault) ·
+        77 your user lacks the role.
+        """,
+        subcommands: [
+            Deposit.self, List.self, Show.self, Reissue.self, Extend.self, Withdraw.self, Expired.self,
+            Status.self, Audit.self,
+            SelfTest.self, Hardware.self, Open.self, Block.self, Unblock.self,
+            Sim.self,
+        ]
+    )
+}
+
+/// Options every subcommand shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The daemon's control socket.", valueName: "path"))
+    var socket: String = ProcessInfo.processInfo.environment["AMTOMAT_SOCKET"] ?? "/run/amtomat/control.sock"
+
+    @Flag(name: .long, help: "Print JSON for scripts instead of text.")
+    var json = false
+
+    var client: ControlClient { ControlClient(.unixSocket(socket)) }
+}
+
+/// A request the daemon refused or could not answer: printed as one sentence, with an exit code.
+struct Refused: Error, CustomStringConvertible {
+    var message: String
+    var code: Int32
+    var description: String { message }
+}
+
+extension GlobalOptions {
+    /// Sends a request; any non-2xx answer becomes a `Refused` with the daemon's sentence.
+    func call(_ method: HTTPMethod, _ path: String, json body: (some Encodable)? = Optional<String>.none) async throws -> ControlClient.Reply {
+        let reply: ControlClient.Reply
+        do {
+            reply = try await client.send(method, path, json: body)
+        } catch let error as ClientError {
+            throw Refused(message: error.description, code: 69)
+        }
+        guard (200..<300).contains(reply.status) else {
+            let code: Int32 = switch reply.status {
+            case 400, 413: 65
+            case 404: 66
+            case 403: 77
+            case 500...: 70
+            default: 75
+            }
+            throw Refused(message: reply.errorMessage, code: code)
+        }
+        return reply
+    }
+
+    func get<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
+        try await call(.GET, path).decode(T.self)
+    }
+
+    func post<T: Decodable>(_ path: String, _ body: (some Encodable)? = Optional<String>.none, as type: T.Type) async throws -> T {
+        try await call(.POST, path, json: body).decode(T.self)
+    }
+
+    func printJSON(_ value: some Encodable) throws {
+        let encoder = APIJSON.encoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}
+
+/// Runs a command body and turns every failure into one sentence on stderr and an exit code.
+protocol LockerCommand: AsyncParsableCommand {
+    var options: GlobalOptions { get }
+    func execute() async throws
+}
+
+extension LockerCommand {
+    func run() async throws {
+        do {
+            try await execute()
+        } catch let refused as Refused {
+            FileHandle.standardError.write(Data("amtomat: \(refused.message)\n".utf8))
+            throw ExitCode(refused.code)
+        }
+    }
+}
+
+func progress(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+func encodePath(_ s: String) -> String {
+    s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? s
+}
+
+extension DocumentKind: ExpressibleByArgument {}
+extension SizeClass: ExpressibleByArgument {}
+extension DocumentState: ExpressibleByArgument {}
+
+let dateFormat: Date.FormatStyle = .dateTime.year().month(.twoDigits).day(.twoDigits).hour().minute()
+
+func describe(_ d: DocumentView) -> String {
+    var parts = ["\(d.reference)", d.kind.displayName, d.state.rawValue]
+    if let c = d.compartment { parts.append("compartment \(c)") }
+    if let e = d.expiresAt, d.state == .ready || d.state == .expired { parts.append("until \(e.formatted(dateFormat))") }
+    if d.state == .ready && !d.codeIssued { parts.append("NO CODE — run 'amtomat reissue \(d.reference)'") }
+    if d.codeBlocked { parts.append("code blocked after wrong dates of birth — reissue") }
+    return parts.joined(separator: " · ")
+}

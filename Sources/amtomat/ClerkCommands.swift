@@ -1,0 +1,216 @@
+import AmtomatAPI
+import AmtomatClient
+import AmtomatCore
+import ArgumentParser
+import Foundation
+
+struct Deposit: LockerCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Put a finished document into a free compartment and get its pickup code.",
+        discussion: """
+        The daemon picks the smallest free compartment that fits (the lowest wheelchair-reachable one with
+        --accessible) and opens it. Put the document in and close the door: the pickup code is printed
+        once. Give it to the citizen; nobody can show it again (a lost code is replaced with 'reissue').
+
+        Examples:
+          amtomat deposit --kind passport --reference 2026-PA-0815 --size M --date-of-birth 1984-03-27
+          amtomat deposit --kind driving-licence --reference FS-4711 --size S --accessible --hold-days 10
+        """
+    )
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "passport, id-card, eid-card, driving-licence, residence-permit or other.") var kind: DocumentKind
+    @Option(help: "The authority's reference number for the document.") var reference: String
+    @Option(help: "Compartment size: S, M or L.") var size: SizeClass
+    @Flag(help: "Use a compartment reachable from a wheelchair.") var accessible = false
+    @Option(help: "Days the document waits before it goes back to the counter (default from the configuration).") var holdDays: Int?
+    @Option(help: ArgumentHelp("The citizen's date of birth, the second factor at pickup.", valueName: "YYYY-MM-DD")) var dateOfBirth: String?
+
+    func validate() throws {
+        if let holdDays, holdDays < 1 { throw ValidationError("--hold-days must be at least 1.") }
+        if let dateOfBirth, DateOfBirth(dateOfBirth) == nil {
+            throw ValidationError("'\(dateOfBirth)' is not a date of birth; write it as YYYY-MM-DD, for example 1984-03-27.")
+        }
+    }
+
+    func execute() async throws {
+        let request = DepositRequest(kind: kind, reference: reference, size: size, accessible: accessible,
+                                     holdDays: holdDays, dateOfBirth: dateOfBirth)
+        let started = try await options.post("/documents", request, as: DepositStarted.self)
+        progress("Compartment \(started.compartment) (\(started.label)) is open. Put the document in and close the door.")
+        while true {
+            let answer = try await options.post("/documents/\(encodePath(started.reference))/code?wait=20", Optional<String>.none, as: AwaitCodeResponse.self)
+            switch answer.status {
+            case .issued:
+                guard let issued = answer.issued else { throw Refused(message: "The daemon sent no code.", code: 70) }
+                if options.json {
+                    try options.printJSON(issued)
+                } else {
+                    let code = PickupCode(typed: issued.code, length: issued.code.count)?.grouped ?? issued.code
+                    print("Pickup code for \(issued.reference): \(code)")
+                    print("Compartment \(issued.compartment) · valid until \(issued.expiresAt.formatted(dateFormat))")
+                    print("Give this code to the citizen now; it is shown only once.")
+                }
+                return
+            case .doorOpen:
+                progress(answer.message ?? "Still waiting for the door to close…")
+            case .noCode:
+                throw Refused(message: answer.message ?? "No code is waiting.", code: 75)
+            }
+        }
+    }
+}
+
+struct List: LockerCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the documents in the locker.",
+        discussion: "Examples:\n  amtomat list\n  amtomat list --state expired --json")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Only documents in this state: \(DocumentState.allCases.map(\.rawValue).joined(separator: ", ")).") var state: DocumentState?
+
+    func execute() async throws {
+        let docs = try await options.get("/documents" + (state.map { "?state=\($0.rawValue)" } ?? ""), as: [DocumentView].self)
+        if options.json { return try options.printJSON(docs) }
+        if docs.isEmpty { print(state.map { "No \($0.rawValue) documents." } ?? "The locker holds no documents.") }
+        for d in docs { print(describe(d)) }
+    }
+}
+
+struct Show: LockerCommand {
+    static let configuration = CommandConfiguration(abstract: "Show one document.", discussion: "Example:\n  amtomat show 2026-PA-0815")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The document's reference.") var reference: String
+
+    func execute() async throws {
+        let d = try await options.get("/documents/\(encodePath(reference))", as: DocumentView.self)
+        if options.json { return try options.printJSON(d) }
+        print(describe(d))
+        print("deposited \(d.depositedAt.formatted(dateFormat))\(d.finishedAt.map { " · finished \($0.formatted(dateFormat))" } ?? "")")
+        print(d.secondFactor ? "second factor: date of birth" : "second factor: none")
+    }
+}
+
+struct Reissue: LockerCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Give a ready document a new pickup code; the old code stops working at once.",
+        discussion: "Use it when a citizen lost the code or entered the date of birth wrongly too often.\n\nExample:\n  amtomat reissue 2026-PA-0815")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The document's reference.") var reference: String
+
+    func execute() async throws {
+        let issued = try await options.post("/documents/\(encodePath(reference))/reissue", Optional<String>.none, as: CodeIssued.self)
+        if options.json { return try options.printJSON(issued) }
+        print("New pickup code for \(issued.reference): \(PickupCode(typed: issued.code, length: issued.code.count)?.grouped ?? issued.code)")
+        print("Compartment \(issued.compartment) · valid until \(issued.expiresAt.formatted(dateFormat)) · the old code no longer works.")
+    }
+}
+
+struct Extend: LockerCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Let a ready or expired document wait longer.",
+        discussion: "Example:\n  amtomat extend 2026-PA-0815 --days 7")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The document's reference.") var reference: String
+    @Option(help: "Days to add.") var days: Int
+
+    func validate() throws {
+        if days < 1 { throw ValidationError("--days must be at least 1.") }
+    }
+
+    func execute() async throws {
+        let d = try await options.post("/documents/\(encodePath(reference))/extend", ExtendRequest(days: days), as: DocumentView.self)
+        if options.json { return try options.printJSON(d) }
+        print(describe(d))
+    }
+}
+
+struct Withdraw: LockerCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Take a document back out of the locker (or cancel a reservation).",
+        discussion: "The compartment opens; take the document and close the door.\n\nExample:\n  amtomat withdraw 2026-PA-0815")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The document's reference.") var reference: String
+
+    func execute() async throws {
+        let d = try await options.post("/documents/\(encodePath(reference))/withdraw", Optional<String>.none, as: DocumentView.self)
+        if options.json { return try options.printJSON(d) }
+        print(describe(d))
+        if let c = d.compartment { print("Compartment \(c) is open: take the document out and close the door.") }
+    }
+}
+
+struct Expired: LockerCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List expired documents, or collect them back to the counter.",
+        discussion: """
+        With --collect the compartments open one after another: take each document out and close its
+        door, then the next one opens.
+
+        Examples:
+          amtomat expired
+          amtomat expired --collect
+        """)
+    @OptionGroup var options: GlobalOptions
+    @Flag(help: "Open each expired document's compartment in turn and mark it returned.") var collect = false
+
+    func execute() async throws {
+        let docs = try await options.get("/documents?state=expired", as: [DocumentView].self)
+        guard collect else {
+            if options.json { return try options.printJSON(docs) }
+            if docs.isEmpty { print("No expired documents.") }
+            for d in docs { print(describe(d)) }
+            return
+        }
+        var returned: [DocumentView] = []
+        for (i, d) in docs.enumerated() {
+            let done = try await options.post("/documents/\(encodePath(d.reference))/return", Optional<String>.none, as: DocumentView.self)
+            returned.append(done)
+            guard let c = done.compartment else { continue }
+            progress("[\(i + 1)/\(docs.count)] Compartment \(c) is open: take \(d.reference) and close the door.")
+            while true {
+                let answer = try await options.post("/compartments/\(c.rawValue)/await-closed?wait=20", Optional<String>.none, as: [String: Bool].self)
+                if answer["closed"] == true { break }
+                progress("Waiting for compartment \(c) to be closed…")
+            }
+        }
+        if options.json { return try options.printJSON(returned) }
+        print(returned.isEmpty ? "No expired documents." : "\(returned.count) document\(returned.count == 1 ? "" : "s") returned to the counter.")
+    }
+}
+
+struct Status: LockerCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the locker: compartments, doors, documents, and your roles.",
+        discussion: "Example:\n  amtomat status --json")
+    @OptionGroup var options: GlobalOptions
+
+    func execute() async throws {
+        let s = try await options.get("/status", as: StatusView.self)
+        if options.json { return try options.printJSON(s) }
+        print("\(s.locker) · backend \(s.backend) · amtomatd \(s.version)")
+        print("You are \(s.you) (\(s.roles.joined(separator: ", "))).")
+        let counts = Dictionary(grouping: s.compartments, by: \.state).mapValues(\.count)
+        print("Compartments: " + CompartmentState.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
+        print("Documents: " + s.documents.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        print("Terminal: \(s.terminalFreeAttempts) wrong attempts left before it slows down.")
+        for c in s.compartments where c.state == .blocked || c.door == .open || c.door == .unknown {
+            print("  compartment \(c.id): \(c.state.rawValue), door \(c.door.rawValue)\(c.blockReason.map { " — \($0)" } ?? "")")
+        }
+    }
+}
+
+struct Audit: LockerCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the audit log: who changed what, when.",
+        discussion: "Example:\n  amtomat audit --limit 20")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "How many of the latest entries.") var limit = 50
+
+    func execute() async throws {
+        let entries = try await options.get("/audit?limit=\(limit)", as: [AuditEntryView].self)
+        if options.json { return try options.printJSON(entries) }
+        for e in entries {
+            print([e.at.formatted(.iso8601), e.user, e.action, e.reference ?? "-", e.compartment.map { "compartment \($0)" } ?? "-", e.detail ?? ""]
+                .joined(separator: "  "))
+        }
+    }
+}
