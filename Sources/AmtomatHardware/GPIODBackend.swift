@@ -20,12 +20,7 @@ import Glibc
 ///   reading the level (API v1: after the debounce time, in software; API v2: the kernel debounces).
 /// - A chip that disappears (POLLERR/POLLHUP, ENODEV, or its device node gone) becomes a `.fault`
 ///   naming the chip and the compartments on it; the other chips keep working.
-public final class GPIODBackend: LockerBackend, @unchecked Sendable {
-    /// Why a compartment's line could not be used (for the self-test and `amtomat hw lines`).
-    public enum LineProblem: Sendable, Equatable {
-        case missing(String)
-        case busy(String)
-    }
+public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked Sendable {
 
     /// One configured line as `amtomat hw lines` shows it.
     public struct LineStatus: Sendable, Codable, Equatable {
@@ -553,11 +548,5 @@ extension LineAddress.Line {
         case .name(let n): "'\(n)'"
         case .offset(let o): String(o)
         }
-    }
-}
-
-extension GPIODBackend.LineProblem {
-    var message: String {
-        switch self { case .missing(let m), .busy(let m): m }
     }
 }
