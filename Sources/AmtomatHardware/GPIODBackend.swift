@@ -20,6 +20,11 @@ import Glibc
 ///   reading the level (API v1: after the debounce time, in software; API v2: the kernel debounces).
 /// - A chip that disappears (POLLERR/POLLHUP, ENODEV, or its device node gone) becomes a `.fault`
 ///   naming the chip and the compartments on it; the other chips keep working.
+/// - Pulse timer: `setCoil(_, true)` also arms a deadline on the event thread — the compartment's
+///   pulse (`CoilLimits.pulse(for:)`, capped by the hard ceiling). The thread wakes from `poll()` on a
+///   kernel timer and switches the coil off at that moment, whatever the Swift tasks are doing (the
+///   cooperative pool has one thread per core and can be starved). `CoilScheduler` still switches the
+///   coil off itself; that call then only confirms. A scheduler more than 100 ms late is logged.
 public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked Sendable {
 
     /// One configured line as `amtomat hw lines` shows it.
@@ -52,6 +57,11 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
     private var problems: [CompartmentID: LineProblem] = [:]
     private var reported: [CompartmentID: DoorState] = [:]
     private var wakeFD: Int32 = -1
+    private var cancelled = false
+    /// The pulse timer: when each energised coil must be off.
+    private var coilDeadlines: [CompartmentID: ContinuousClock.Instant] = [:]
+    /// Coils the pulse timer switched off, and when (to notice a late scheduler).
+    private var endedByTimer: [CompartmentID: ContinuousClock.Instant] = [:]
     private var thread: Thread?
     private var threadDone: CheckedContinuation<Void, Never>?
     private var threadFinished = false
@@ -180,6 +190,23 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
             let e = errno
             throw HardwareError.backend("Compartment \(compartment): cannot set lock line \(lineName(line)) on chip \(line.chip.display): \(Self.strerror(e))")
         }
+        if energised {
+            let pulse = description.compartment(compartment).map { description.coil.pulse(for: $0) }
+                ?? CoilLimits.hardCeilingMilliseconds
+            coilDeadlines[compartment] = ContinuousClock().now.advanced(by: .milliseconds(pulse))
+            endedByTimer[compartment] = nil
+            if wakeFD >= 0 { _ = amt_wakeup_signal(wakeFD) }   // the event thread re-computes its timeout
+        } else {
+            coilDeadlines[compartment] = nil
+            if let ended = endedByTimer.removeValue(forKey: compartment) {
+                let late = ContinuousClock().now - ended
+                if late > .milliseconds(100) {
+                    logger.warning("The coil scheduler switched a coil off late; the backend's pulse timer had already done it", metadata: [
+                        "compartment": "\(compartment)", "lateMs": "\(late.components.seconds * 1000 + late.components.attoseconds / 1_000_000_000_000_000)",
+                    ])
+                }
+            }
+        }
     }
 
     public func readDoor(_ compartment: CompartmentID) throws -> DoorState {
@@ -207,7 +234,7 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
     public func shutdown() async {
         let running = lock.withLock {
             let running = thread != nil && !threadFinished
-            if running { _ = amt_wakeup_signal(wakeFD) }
+            if running { cancelled = true; _ = amt_wakeup_signal(wakeFD) }
             return running
         }
         if running {
@@ -428,6 +455,8 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
     }
 
     private func releaseAllCoilsLocked() {
+        coilDeadlines.removeAll()
+        endedByTimer.removeAll()
         for (id, line) in locks where line.chip.alive {
             if amt_line_set(line.handle, 0) != 0 {
                 logger.critical("Could not drive a lock coil inactive", metadata: [
@@ -465,17 +494,22 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
                 fds.append(pollfd(fd: line.fd, events: Int16(POLLIN), revents: 0))
                 owners.append(id)
             }
+            let nextCoilDeadline = coilDeadlines.values.min()
             lock.unlock()
             let now = clock.now
             var timeout: Duration = .seconds(1)
             if let next = pending.values.min() { timeout = min(timeout, max(.zero, next - now)) }
+            if let next = nextCoilDeadline { timeout = min(timeout, max(.zero, next - now)) }
             let timeoutMs = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
             let n = poll(&fds, nfds_t(fds.count), timeoutMs)
             if n < 0 && errno != EINTR {
                 logger.error("poll() on GPIO event fds failed", metadata: ["error": "\(Self.strerror(errno))"])
                 Thread.sleep(forTimeInterval: 0.1)
             }
-            if fds[0].revents != 0 { break }   // cancellation
+            if fds[0].revents != 0 {
+                amt_wakeup_drain(wakeFD)
+                if lock.withLock({ cancelled }) { break }
+            }
             var deadChips: [ObjectIdentifier: (chip: Chip, reason: String)] = [:]
             lock.lock()
             for (i, id) in owners.enumerated() {
@@ -506,6 +540,19 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
                 }
             }
             var toEmit: [HardwareEvent] = []
+            // The pulse timer: coils off on time, independent of the Swift tasks.
+            let timerNow = clock.now
+            for (id, deadline) in coilDeadlines where deadline <= timerNow {
+                coilDeadlines[id] = nil
+                guard let line = locks[id], line.chip.alive else { continue }
+                if amt_line_set(line.handle, 0) == 0 {
+                    endedByTimer[id] = timerNow
+                } else {
+                    logger.critical("The pulse timer could not switch a lock coil off", metadata: [
+                        "compartment": "\(id)", "error": "\(Self.strerror(errno))",
+                    ])
+                }
+            }
             for (_, (chip, reason)) in deadChips where chip.alive {
                 chip.alive = false
                 let ids = Set(locks.values.filter { $0.chip === chip }.map(\.compartment))

@@ -66,7 +66,7 @@ struct CoilSchedulerTests {
         #expect(limits.pulse(for: long) == CoilLimits.hardCeilingMilliseconds)
         try await scheduler.pulse(CompartmentID(1), milliseconds: 40)
         let p = try #require(backend.pulses().first)
-        #expect(ms(p.end - p.start) >= 38 && ms(p.end - p.start) < 400, "pulse lasted \(ms(p.end - p.start)) ms")
+        #expect(ms(p.end - p.start) >= 38 && ms(p.end - p.start) < 2000, "pulse lasted \(ms(p.end - p.start)) ms")
         #expect(await scheduler.history.map(\.milliseconds) == [40])
     }
 

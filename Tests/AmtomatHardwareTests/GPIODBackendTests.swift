@@ -41,6 +41,24 @@ struct GPIODBackendSimTests {
         await rig.tearDown()
     }
 
+    @Test func pulseTimerSwitchesOffACoilLeftOn() async throws {
+        let capture = LogCapture()
+        let rig = try GPIOSimRig(logger: testLogger(capture))   // pulse 80 ms
+        _ = try await rig.gpiod.start()
+        try rig.jam(CompartmentID(1), true)
+        let clock = ContinuousClock()
+        let start = clock.now
+        try rig.gpiod.setCoil(CompartmentID(1), energised: true)   // and not off in time: a hung scheduler
+        #expect(try rig.coilIsOn(CompartmentID(1)))
+        #expect(await eventually(.seconds(2)) { (try? rig.coilIsOn(CompartmentID(1))) == false })
+        let onFor = ms(clock.now - start)
+        #expect(onFor >= 80 && onFor < 1000, "coil was on for \(onFor) ms")
+        try await Task.sleep(for: .milliseconds(200))
+        try rig.gpiod.setCoil(CompartmentID(1), energised: false)   // the scheduler, very late
+        #expect(capture.contains("switched a coil off late"))
+        await rig.tearDown()
+    }
+
     @Test func glitchShorterThanDebounceIsIgnored() async throws {
         let rig = try GPIOSimRig(debounceMilliseconds: 100)
         _ = try await rig.gpiod.start()

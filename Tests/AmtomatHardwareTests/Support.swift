@@ -103,6 +103,6 @@ struct SimulatedRig: BackendRig {
 }
 
 func fastTiming() -> Locker.Timing {
-    Locker.Timing(openTimeout: .milliseconds(400), unlockRetries: 1, leftOpenAlarm: .milliseconds(600),
+    Locker.Timing(openTimeout: .milliseconds(1500), unlockRetries: 1, leftOpenAlarm: .milliseconds(1200),
                   recheckInterval: .milliseconds(50))
 }

@@ -11,8 +11,9 @@ export LD_LIBRARY_PATH=${HIL_LIBPATH:-}
 export AMTOMAT_EXPECT_GPIOD_API=${API#v}
 mkdir -p /run/amtomat-hil
 FAILS=0
-pass() { echo "PASS: [$API] $*"; }
-fail() { echo "FAIL: [$API] $*"; FAILS=$((FAILS + 1)); }
+up() { local u; read -r u _ < /proc/uptime; echo "${u%.*}s"; }
+pass() { echo "PASS: [$API] $* (at $(up))"; }
+fail() { echo "FAIL: [$API] $* (at $(up))"; FAILS=$((FAILS + 1)); }
 skip() { echo "SKIP: [$API] $*"; }
 info() { echo "INFO: [$API] $*"; }
 
