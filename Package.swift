@@ -88,6 +88,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),  // the raffle draw's HMAC and list digest
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -113,8 +114,9 @@ let package = Package(
         .executableTarget(
             name: "amtomat-bench",
             dependencies: [
-                "AmtomatDaemon", "AmtomatClient",
+                "AmtomatDaemon", "AmtomatClient", "AmtomatStore", "AmtomatConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -130,7 +132,7 @@ let package = Package(
         // Starts the real binaries; depending on them makes `swift test` build them.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["AmtomatClient", "AmtomatAPI", "amtomatd", "amtomat"],
+            dependencies: ["AmtomatClient", "AmtomatAPI", "AmtomatStore", "amtomatd", "amtomat"],
             swiftSettings: strict
         ),
     ]

@@ -52,7 +52,8 @@ public struct TerminalThrottle: Sendable {
     public mutating func check(now: Date) -> Decision {
         refill(now)
         if tokens >= 1 { return .allowed }
-        let seconds = ((1 - tokens) * policy.refillSeconds).rounded(.up)
+        // The small margin keeps floating-point dust from adding a whole second.
+        let seconds = ((1 - tokens) * policy.refillSeconds - 1e-6).rounded(.up)
         return .wait(seconds: max(1, Int(seconds)))
     }
 

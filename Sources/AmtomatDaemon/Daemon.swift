@@ -125,7 +125,7 @@ public struct Daemon: Sendable {
         let services: [any Service] = [
             LockerService(controller: controller, notifier: notifier),
             ExpirySweepService(controller: controller, interval: .seconds(60), logger: logger),
-            WatchdogService(controller: controller, notifier: notifier, logger: logger),
+            WatchdogService(controller: controller, notifier: notifier, readiness: readiness, logger: logger),
             controlApp,
             kioskApp,
         ]

@@ -205,6 +205,7 @@ public actor LockerController {
                 d.codeIssuedAt = t
                 d.codeBlocked = false
                 d.secondFactorFailures = 0
+                if changeState { d.doorOpenedAt = nil }  // the loading door's opening is history now
                 if d.readyAt == nil || d.state == .loading {
                     d.readyAt = t
                     d.expiresAt = t.addingTimeInterval(Double(d.holdDays) * 86_400)
@@ -305,13 +306,15 @@ public actor LockerController {
             return PickupResponse(result: .fault, compartment: view, office: settings.office)
         }
         // Commit first, then open: the database always knows a door may be open.
-        doc = try store.change(doc, to: .collecting, action: "pickup-open", by: .kiosk, at: t)
+        // doorOpenedAt now means "opened for this pickup"; reconciliation relies on it.
+        doc = try store.change(doc, to: .collecting, action: "pickup-open", by: .kiosk, at: t) { $0.doorOpenedAt = nil }
         let token = Self.randomToken()
         pickups[token] = PickupSession(documentID: doc.id ?? 0, compartment: compartment, startedAt: t)
         dropStaleSessions()
         switch try await locker.release(compartment) {
         case .opened:
             metrics.pickupOpened()
+            try await noteDoorAlreadyOpen(doc)
             return PickupResponse(result: .open, pickup: token, compartment: view)
         case .doorDidNotOpen:
             if let current = try store.document(id: doc.id ?? 0), current.state == .collecting {
@@ -323,6 +326,15 @@ public actor LockerController {
             logger.error("Compartment did not open for a pickup; blocked for a technician", metadata: ["compartment": "\(compartment)"])
             return PickupResponse(result: .fault, compartment: view, office: settings.office)
         }
+    }
+
+    /// A door that was already open when its lock was pulsed sends no "opened" event; record the
+    /// opening anyway, so that closing it finishes the pickup.
+    private func noteDoorAlreadyOpen(_ doc: DocumentRecord) async throws {
+        guard let compartment = doc.compartment, await locker.doorState(compartment) == .open,
+              let current = try store.document(id: doc.id ?? 0), current.state == doc.state, current.doorOpenedAt == nil
+        else { return }
+        try store.update(current, action: "door-opened", detail: "door was already open", by: .daemon, at: now()) { $0.doorOpenedAt = self.now() }
     }
 
     private func failedAttempt(at t: Date) -> PickupResponse {

@@ -39,6 +39,7 @@ struct ExpirySweepService: Service {
 struct WatchdogService: Service {
     let controller: LockerController
     let notifier: SystemdNotifier
+    let readiness: Readiness
     let logger: Logger
 
     func run() async throws {
@@ -47,6 +48,7 @@ struct WatchdogService: Service {
             return
         }
         try? await cancelWhenGracefulShutdown {
+            _ = await readiness.waitForKiosk()  // READY=1 comes first
             while true {
                 if await controller.isHealthy() {
                     notifier.notify("WATCHDOG=1")

@@ -20,12 +20,15 @@ public final class SimulatedLocker: LockerBackend {
         var coil = false
         var jammed = false
         var sensorStuck: DoorState?
+        /// The pulse whose released latch will let the door spring; a later close or pulse supersedes it.
+        var pendingSpring: Int?
     }
 
     private struct State {
         var slots: [CompartmentID: Slot]
         var started = false
         var energiseCount = 0
+        var pulseNumber = 0
     }
 
     public let name = "simulated"
@@ -50,18 +53,26 @@ public final class SimulatedLocker: LockerBackend {
     }
 
     public func setCoil(_ compartment: CompartmentID, energised: Bool) throws {
-        let springs: Bool = try state.withLock { s in
+        let spring: Int? = try state.withLock { s in
             guard var slot = s.slots[compartment] else { throw HardwareError.unknownCompartment(compartment) }
             slot.coil = energised
-            if energised { s.energiseCount += 1 }
+            var spring: Int?
+            if energised {
+                s.energiseCount += 1
+                s.pulseNumber += 1
+                if !slot.jammed && !slot.doorOpen {
+                    spring = s.pulseNumber
+                    slot.pendingSpring = spring
+                }
+            }
             s.slots[compartment] = slot
-            return energised && !slot.jammed && !slot.doorOpen
+            return spring
         }
-        guard springs else { return }
+        guard let spring else { return }
         let delay = springDelay
         Task { [weak self] in
             try? await Task.sleep(for: delay)
-            self?.setDoor(compartment, open: true, onlyIfCoilOn: true)
+            self?.setDoor(compartment, open: true, spring: spring)
         }
     }
 
@@ -88,13 +99,13 @@ public final class SimulatedLocker: LockerBackend {
     /// The person shuts the door.
     public func closeDoor(_ compartment: CompartmentID) throws {
         guard try readDoorPhysical(compartment) != nil else { return }
-        setDoor(compartment, open: false, onlyIfCoilOn: false)
+        setDoor(compartment, open: false)
     }
 
     /// Someone forces the door open without an unlock (a tamper test).
     public func forceDoorOpen(_ compartment: CompartmentID) throws {
         guard try readDoorPhysical(compartment) != nil else { return }
-        setDoor(compartment, open: true, onlyIfCoilOn: false)
+        setDoor(compartment, open: true)
     }
 
     /// A jammed lock: pulses no longer let the door spring open.
@@ -132,11 +143,17 @@ public final class SimulatedLocker: LockerBackend {
         }
     }
 
-    private func setDoor(_ compartment: CompartmentID, open: Bool, onlyIfCoilOn: Bool) {
+    /// Moves a door. A spring (`spring` set) acts only if no close or later pulse came since its pulse:
+    /// a latch that has locked again does not let a closed door pop open.
+    private func setDoor(_ compartment: CompartmentID, open: Bool, spring: Int? = nil) {
         let event: HardwareEvent? = state.withLock { s in
-            guard var slot = s.slots[compartment], slot.doorOpen != open else { return nil }
-            // A door springs only while its coil holds the latch back.
-            if onlyIfCoilOn && !slot.coil { return nil }
+            guard var slot = s.slots[compartment] else { return nil }
+            if let spring {
+                guard slot.pendingSpring == spring else { return nil }
+            }
+            slot.pendingSpring = nil
+            s.slots[compartment] = slot
+            guard slot.doorOpen != open else { return nil }
             slot.doorOpen = open
             s.slots[compartment] = slot
             return slot.sensorStuck == nil ? .door(compartment, open ? .open : .closed) : nil

@@ -22,6 +22,8 @@ public final class AppDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         config.busyMode = .timeout(5)
+        // One writer and two readers are plenty for one locker; each connection keeps its own page cache.
+        config.maximumReaderCount = 2
         let pool = try DatabasePool(path: path, configuration: config)
         return try AppDatabase(pool)
     }

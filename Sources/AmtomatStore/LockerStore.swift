@@ -138,35 +138,13 @@ public struct LockerStore: Sendable {
         }
     }
 
-    /// Moves a document to `next` (or keeps its state for updates like reissue), applying `mutate`,
-    /// and writes the audit entry — all in one transaction. Refuses if the document changed meanwhile
-    /// or the transition is not allowed.
+    /// Moves a document to `next`, applying `mutate`, and writes the audit entry — all in one
+    /// transaction. Refuses if the document changed meanwhile or the transition is not allowed.
     @discardableResult
     public func change(_ document: DocumentRecord, to next: DocumentState, action: String, detail: String? = nil,
                        by actor: Actor, at now: Date,
                        _ mutate: @Sendable (inout DocumentRecord) throws -> Void = { _ in }) throws -> DocumentRecord {
-        try writer.write { db in
-            guard let id = document.id, var current = try DocumentRecord.fetchOne(db, key: id) else {
-                throw LockerError.unknownDocument(reference: document.reference)
-            }
-            guard current.state == document.state else {
-                throw LockerError.illegalTransition(reference: current.reference, from: current.state, to: next)
-            }
-            current.state = try current.state.move(to: next, reference: current.reference)
-            try mutate(&current)
-            if next.isFinal {
-                // A finished document keeps no secret: the code and date-of-birth digests go.
-                current.codeDigest = nil
-                current.secondFactorDigest = nil
-                current.finishedAt = current.finishedAt ?? now
-            }
-            current.updatedAt = now
-            try current.update(db)
-            var entry = AuditEntry(at: now, osUser: actor.name, action: action, reference: current.reference,
-                                   compartment: current.compartment, detail: detail)
-            try entry.insert(db)
-            return current
-        }
+        try modify(document, to: next, action: action, detail: detail, by: actor, at: now, mutate)
     }
 
     /// Changes a document without changing its state (door seen open, code reissued, a wrong date
@@ -174,13 +152,29 @@ public struct LockerStore: Sendable {
     @discardableResult
     public func update(_ document: DocumentRecord, action: String, detail: String? = nil, by actor: Actor, at now: Date,
                        _ mutate: @Sendable (inout DocumentRecord) throws -> Void) throws -> DocumentRecord {
+        try modify(document, to: nil, action: action, detail: detail, by: actor, at: now, mutate)
+    }
+
+    private func modify(_ document: DocumentRecord, to next: DocumentState?, action: String, detail: String?,
+                        by actor: Actor, at now: Date,
+                        _ mutate: @Sendable (inout DocumentRecord) throws -> Void) throws -> DocumentRecord {
         try writer.write { db in
-            guard let id = document.id, var current = try DocumentRecord.fetchOne(db, key: id),
-                  current.state == document.state else {
+            guard let id = document.id, var current = try DocumentRecord.fetchOne(db, key: id) else {
                 throw LockerError.unknownDocument(reference: document.reference)
             }
+            // Optimistic check: the caller decided on the state it read; if that changed, it decides again.
+            guard current.state == document.state else {
+                throw LockerError.illegalTransition(reference: current.reference, from: current.state, to: next ?? document.state)
+            }
+            if let next { current.state = try current.state.move(to: next, reference: current.reference) }
             try mutate(&current)
-            current.state = document.state
+            current.state = next ?? document.state
+            if current.state.isFinal {
+                // A finished document keeps no secret: the code and date-of-birth digests go.
+                current.codeDigest = nil
+                current.secondFactorDigest = nil
+                current.finishedAt = current.finishedAt ?? now
+            }
             current.updatedAt = now
             try current.update(db)
             var entry = AuditEntry(at: now, osUser: actor.name, action: action, reference: current.reference,

@@ -8,22 +8,52 @@ import NIOHTTP1
 /// `amtomat`: the clerks' and technicians' tool. It talks to amtomatd only through the control socket;
 /// the daemon decides the role from the operating-system user, never from anything said here.
 @main
+enum Entry {
+    /// `--socket` and `--json` may also stand before the subcommand (`amtomat --json list`), as
+    /// people and scripts write them; ArgumentParser wants them after it, so they are moved there.
+    static func main() async {
+        var leading: [String] = []
+        var rest = Array(CommandLine.arguments.dropFirst())
+        while let first = rest.first {
+            if first == "--json" || first.hasPrefix("--socket=") {
+                leading.append(rest.removeFirst())
+            } else if first == "--socket", rest.count >= 2 {
+                leading.append(contentsOf: rest.prefix(2))
+                rest.removeFirst(2)
+            } else {
+                break
+            }
+        }
+        let insertAt = rest.firstIndex(of: "--") ?? rest.endIndex
+        rest.insert(contentsOf: leading, at: insertAt)
+        await Amtomat.main(rest)
+    }
+}
+
 struct Amtomat: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "amtomat",
         abstract: "Deposit documents into the town hall's pickup locker and look after its hardware.",
         discussion: """
-        Clerks: deposit, list, show, reissue, extend, withdraw, expired.
+        Clerks: deposit, list, show, reissue, extend, withdraw, expired, survey, raffle.
         Technicians: selftest, hw, open, block, unblock.
         Everyone with a role: status, audit. With the simulated locker: sim.
+        --socket PATH (or $AMTOMAT_SOCKET) and --json work with every command.
 
-        Exit codes: 0 done · 64 wrong usage · 65 the daemon refused the input · 66 not found ·
-        69 daemon not reachable · 70 daemon error · 75 not possible right now (conflict, door, fault) ·
-        77 your user lacks the role.
+        Exit codes:
+          0   done
+          64  wrong usage
+          65  the daemon refused the input
+          66  no such document or compartment
+          69  the daemon cannot be reached
+          70  the daemon hit an internal error
+          75  not possible right now (state, door, fault)
+          77  your user lacks the role
         """,
         subcommands: [
             Deposit.self, List.self, Show.self, Reissue.self, Extend.self, Withdraw.self, Expired.self,
             Status.self, Audit.self,
+            Survey.self, Raffle.self,
             SelfTest.self, Hardware.self, Open.self, Block.self, Unblock.self,
             Sim.self,
         ]
@@ -114,12 +144,18 @@ extension DocumentKind: ExpressibleByArgument {}
 extension SizeClass: ExpressibleByArgument {}
 extension DocumentState: ExpressibleByArgument {}
 
-let dateFormat: Date.FormatStyle = .dateTime.year().month(.twoDigits).day(.twoDigits).hour().minute()
+/// Dates as clerks in Germany and scripts both read them: 2026-12-10 14:30 (local time).
+func shown(_ date: Date, seconds: Bool = false) -> String {
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.dateFormat = seconds ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd HH:mm"
+    return f.string(from: date)
+}
 
 func describe(_ d: DocumentView) -> String {
     var parts = ["\(d.reference)", d.kind.displayName, d.state.rawValue]
     if let c = d.compartment { parts.append("compartment \(c)") }
-    if let e = d.expiresAt, d.state == .ready || d.state == .expired { parts.append("until \(e.formatted(dateFormat))") }
+    if let e = d.expiresAt, d.state == .ready || d.state == .expired { parts.append("until \(shown(e))") }
     if d.state == .ready && !d.codeIssued { parts.append("NO CODE — run 'amtomat reissue \(d.reference)'") }
     if d.codeBlocked { parts.append("code blocked after wrong dates of birth — reissue") }
     return parts.joined(separator: " · ")

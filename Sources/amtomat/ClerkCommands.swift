@@ -47,7 +47,7 @@ struct Deposit: LockerCommand {
                 } else {
                     let code = PickupCode(typed: issued.code, length: issued.code.count)?.grouped ?? issued.code
                     print("Pickup code for \(issued.reference): \(code)")
-                    print("Compartment \(issued.compartment) · valid until \(issued.expiresAt.formatted(dateFormat))")
+                    print("Compartment \(issued.compartment) · valid until \(shown(issued.expiresAt))")
                     print("Give this code to the citizen now; it is shown only once.")
                 }
                 return
@@ -84,7 +84,7 @@ struct Show: LockerCommand {
         let d = try await options.get("/documents/\(encodePath(reference))", as: DocumentView.self)
         if options.json { return try options.printJSON(d) }
         print(describe(d))
-        print("deposited \(d.depositedAt.formatted(dateFormat))\(d.finishedAt.map { " · finished \($0.formatted(dateFormat))" } ?? "")")
+        print("deposited \(shown(d.depositedAt))\(d.finishedAt.map { " · finished \(shown($0))" } ?? "")")
         print(d.secondFactor ? "second factor: date of birth" : "second factor: none")
     }
 }
@@ -100,7 +100,7 @@ struct Reissue: LockerCommand {
         let issued = try await options.post("/documents/\(encodePath(reference))/reissue", Optional<String>.none, as: CodeIssued.self)
         if options.json { return try options.printJSON(issued) }
         print("New pickup code for \(issued.reference): \(PickupCode(typed: issued.code, length: issued.code.count)?.grouped ?? issued.code)")
-        print("Compartment \(issued.compartment) · valid until \(issued.expiresAt.formatted(dateFormat)) · the old code no longer works.")
+        print("Compartment \(issued.compartment) · valid until \(shown(issued.expiresAt)) · the old code no longer works.")
     }
 }
 
@@ -209,7 +209,7 @@ struct Audit: LockerCommand {
         let entries = try await options.get("/audit?limit=\(limit)", as: [AuditEntryView].self)
         if options.json { return try options.printJSON(entries) }
         for e in entries {
-            print([e.at.formatted(.iso8601), e.user, e.action, e.reference ?? "-", e.compartment.map { "compartment \($0)" } ?? "-", e.detail ?? ""]
+            print([shown(e.at, seconds: true), e.user, e.action, e.reference ?? "-", e.compartment.map { "compartment \($0)" } ?? "-", e.detail ?? ""]
                 .joined(separator: "  "))
         }
     }
