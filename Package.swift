@@ -3,6 +3,10 @@
 // Modules have one job each; dependencies point inwards to AmtomatCore.
 import PackageDescription
 
+// libgpiod: the system's by default (bookworm: API v1). AMTOMAT_LIBGPIOD_PREFIX=/path/to/unpacked/debs
+// builds against another one (e.g. trixie's libgpiod-dev 2.x, API v2), see docs/hardware.md.
+let gpiodPrefix = Context.environment["AMTOMAT_LIBGPIOD_PREFIX"].flatMap { $0.isEmpty ? nil : $0 }
+
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
@@ -48,10 +52,17 @@ let package = Package(
             dependencies: ["AmtomatCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        // A flat C API over libgpiod v1 or v2 (chosen by the header it compiles against).
+        .target(
+            name: "CGPIOD",
+            cSettings: gpiodPrefix.map { [.unsafeFlags(["-I\($0)/usr/include"])] } ?? [],
+            linkerSettings: [.linkedLibrary("gpiod")]
+                + (gpiodPrefix.map { [.unsafeFlags(["-L\($0)/usr/lib/x86_64-linux-gnu"])] } ?? [])
+        ),
         // Locks and door sensors: the backend protocol, the simulated locker, the coil scheduler.
         .target(
             name: "AmtomatHardware",
-            dependencies: ["AmtomatCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AmtomatCore", "CGPIOD", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // JSON bodies of the control and kiosk APIs, shared by daemon and CLI.

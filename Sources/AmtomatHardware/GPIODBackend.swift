@@ -1,0 +1,599 @@
+import AmtomatCore
+import CGPIOD
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Lock coils and door sensors on real GPIO lines through libgpiod (API v1 or v2, whichever
+/// CGPIOD was compiled against).
+///
+/// - Lock outputs are requested with their inactive value in the same request (no twitch on start).
+///   Logical 1 = coil energised; `activeLow` handles inverting drivers.
+/// - Door inputs: logical 1 (active) = the reed contact is made = the door is **closed**. With the
+///   usual wiring (reed contact to ground, pull-up) configure `active_low = true`: a closed door pulls
+///   the line low, an open door (or a broken wire) reads high, i.e. "open" — the safe side.
+/// - Edge events are read on a dedicated thread blocking in `poll()` on the event fds and an eventfd
+///   for cancellation, never on Swift's cooperative pool. Events are hints: a change is confirmed by
+///   reading the level (API v1: after the debounce time, in software; API v2: the kernel debounces).
+/// - A chip that disappears (POLLERR/POLLHUP, ENODEV, or its device node gone) becomes a `.fault`
+///   naming the chip and the compartments on it; the other chips keep working.
+/// - Pulse timer: `setCoil(_, true)` also arms a deadline on the event thread — the compartment's
+///   pulse (`CoilLimits.pulse(for:)`, capped by the hard ceiling). The thread wakes from `poll()` on a
+///   kernel timer and switches the coil off at that moment, whatever the Swift tasks are doing (the
+///   cooperative pool has one thread per core and can be starved). `CoilScheduler` still switches the
+///   coil off itself; that call then only confirms. A scheduler more than 100 ms late is logged.
+public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked Sendable {
+
+    /// One configured line as `amtomat hw lines` shows it.
+    public struct LineStatus: Sendable, Codable, Equatable {
+        public var compartment: CompartmentID
+        public var role: String           // "lock" or "door"
+        public var chip: String           // as configured
+        public var device: String?        // "/dev/gpiochip3"
+        public var line: String           // as configured
+        public var offset: Int?
+        public var value: Int?            // logical value now
+        public var problem: String?
+    }
+
+    public let name: String
+    public let events: AsyncStream<HardwareEvent>
+    private let continuation: AsyncStream<HardwareEvent>.Continuation
+    private let description: LockerDescription
+    private let debounceMilliseconds: Int
+    private let consumer: String
+    private let logger: Logger
+    public static var apiVersion: Int { Int(amt_gpiod_api()) }
+    public static var libraryVersion: String { String(cString: amt_gpiod_version()) }
+
+    // Everything below is guarded by `lock`: libgpiod objects are not thread-safe.
+    private let lock = NSLock()
+    private var chips: [String: Chip] = [:]          // by configured chip spec
+    private var locks: [CompartmentID: Line] = [:]
+    private var doors: [CompartmentID: Line] = [:]
+    private var problems: [CompartmentID: LineProblem] = [:]
+    private var reported: [CompartmentID: DoorState] = [:]
+    private var wakeFD: Int32 = -1
+    private var cancelled = false
+    /// The pulse timer: when each energised coil must be off.
+    private var coilDeadlines: [CompartmentID: ContinuousClock.Instant] = [:]
+    /// Coils the pulse timer switched off, and when (to notice a late scheduler).
+    private var endedByTimer: [CompartmentID: ContinuousClock.Instant] = [:]
+    private var thread: Thread?
+    private var threadDone: CheckedContinuation<Void, Never>?
+    private var threadFinished = false
+    private var started = false
+
+    private final class Chip {
+        let spec: String
+        let handle: OpaquePointer
+        let path: String
+        let label: String
+        let rdev: UInt
+        var alive = true
+        init(spec: String, handle: OpaquePointer) {
+            self.spec = spec
+            self.handle = handle
+            path = String(cString: amt_chip_path(handle))
+            label = String(cString: amt_chip_label(handle))
+            var st = stat()
+            rdev = stat(path, &st) == 0 ? UInt(st.st_rdev) : 0
+        }
+        var display: String { "'\(spec)' (\(path), label \(label))" }
+    }
+
+    private struct Line {
+        let compartment: CompartmentID
+        let address: LineAddress
+        let chip: Chip
+        let handle: OpaquePointer
+        let offset: UInt32
+        var fd: Int32 = -1
+    }
+
+    /// - Parameters:
+    ///   - debounceMilliseconds: how long a door level must be stable before it counts.
+    ///   - consumer: the name other tools (`gpioinfo`) show as the lines' owner.
+    public init(description: LockerDescription, debounceMilliseconds: Int = 30, logger: Logger,
+                consumer: String = "amtomatd") {
+        self.description = description
+        self.debounceMilliseconds = max(0, debounceMilliseconds)
+        self.logger = logger
+        self.consumer = consumer
+        name = "libgpiod \(Self.libraryVersion) (API v\(Self.apiVersion))"
+        (events, continuation) = AsyncStream.makeStream(of: HardwareEvent.self, bufferingPolicy: .bufferingNewest(4096))
+    }
+
+    deinit {
+        lock.lock()
+        releaseEverythingLocked()
+        lock.unlock()
+    }
+
+    // MARK: - LockerBackend
+
+    public func start() async throws -> [CompartmentID: DoorState] {
+        try startSync()
+    }
+
+    private func startSync() throws -> [CompartmentID: DoorState] {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !started else { return currentDoorsLocked() }
+        var failures: [String] = []
+        var claimed = 0
+        for compartment in description.compartments {
+            for (role, address) in [("lock", compartment.lock), ("door", compartment.doorSensor)] {
+                guard let address else { continue }
+                do {
+                    let line = try claimLocked(address, compartment: compartment.id, output: role == "lock")
+                    if role == "lock" { locks[compartment.id] = line } else { doors[compartment.id] = line }
+                    claimed += 1
+                } catch {
+                    let message = "compartment \(compartment.id) \(role): \(error.message)"
+                    failures.append(message)
+                    if problems[compartment.id] == nil { problems[compartment.id] = error.problem(message) }
+                }
+            }
+        }
+        if claimed == 0 && !failures.isEmpty {
+            releaseEverythingLocked()
+            throw HardwareError.backend("No GPIO line could be claimed: " + failures.joined(separator: "; "))
+        }
+        wakeFD = amt_wakeup_new()
+        guard wakeFD >= 0 else {
+            let e = errno
+            releaseEverythingLocked()
+            throw HardwareError.backend("Cannot create the wake-up eventfd: \(Self.strerror(e))")
+        }
+        started = true
+        var doorsNow: [CompartmentID: DoorState] = [:]
+        for compartment in description.compartments {
+            doorsNow[compartment.id] = readDoorLocked(compartment.id)
+        }
+        reported = doorsNow
+        // Faults of lines that could not be claimed: the daemon stays up, those compartments are untrusted.
+        var byMessage: [String: [CompartmentID]] = [:]
+        for (id, problem) in problems {
+            switch problem { case .missing(let m), .busy(let m): byMessage[m, default: []].append(id) }
+        }
+        for (message, ids) in byMessage.sorted(by: { $0.key < $1.key }) {
+            logger.error("GPIO line unusable", metadata: ["problem": "\(message)"])
+            continuation.yield(.fault(compartments: ids.sorted(), message: message))
+        }
+        let thread = Thread { [self] in self.eventLoop() }
+        thread.name = "amtomat-gpiod-events"
+        self.thread = thread
+        thread.start()
+        logger.info("libgpiod backend started", metadata: [
+            "library": "\(name)", "locks": "\(locks.count)", "doors": "\(doors.count)", "problems": "\(failures.count)",
+        ])
+        return doorsNow
+    }
+
+    public func setCoil(_ compartment: CompartmentID, energised: Bool) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let line = locks[compartment] else {
+            if let problem = problems[compartment] {
+                switch problem { case .missing(let m), .busy(let m): throw HardwareError.backend(m) }
+            }
+            throw HardwareError.unknownCompartment(compartment)
+        }
+        guard line.chip.alive else {
+            throw HardwareError.backend("Compartment \(compartment): chip \(line.chip.display) is gone; cannot drive lock line \(line.address.description).")
+        }
+        if amt_line_set(line.handle, energised ? 1 : 0) != 0 {
+            let e = errno
+            throw HardwareError.backend("Compartment \(compartment): cannot set lock line \(lineName(line)) on chip \(line.chip.display): \(Self.strerror(e))")
+        }
+        if energised {
+            let pulse = description.compartment(compartment).map { description.coil.pulse(for: $0) }
+                ?? CoilLimits.hardCeilingMilliseconds
+            coilDeadlines[compartment] = ContinuousClock().now.advanced(by: .milliseconds(pulse))
+            endedByTimer[compartment] = nil
+            if wakeFD >= 0 { _ = amt_wakeup_signal(wakeFD) }   // the event thread re-computes its timeout
+        } else {
+            coilDeadlines[compartment] = nil
+            if let ended = endedByTimer.removeValue(forKey: compartment) {
+                let late = ContinuousClock().now - ended
+                if late > .milliseconds(100) {
+                    logger.warning("The coil scheduler switched a coil off late; the backend's pulse timer had already done it", metadata: [
+                        "compartment": "\(compartment)", "lateMs": "\(late.components.seconds * 1000 + late.components.attoseconds / 1_000_000_000_000_000)",
+                    ])
+                }
+            }
+        }
+    }
+
+    public func readDoor(_ compartment: CompartmentID) throws -> DoorState {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let line = doors[compartment] else {
+            if description.compartment(compartment) == nil { throw HardwareError.unknownCompartment(compartment) }
+            return .unknown
+        }
+        guard line.chip.alive else { return .unknown }
+        let v = amt_line_get(line.handle)
+        if v < 0 {
+            let e = errno
+            throw HardwareError.backend("Compartment \(compartment): cannot read door line \(lineName(line)) on chip \(line.chip.display): \(Self.strerror(e))")
+        }
+        return v == 1 ? .closed : .open
+    }
+
+    public func releaseAllCoils() {
+        lock.lock()
+        defer { lock.unlock() }
+        releaseAllCoilsLocked()
+    }
+
+    public func shutdown() async {
+        let running = lock.withLock {
+            let running = thread != nil && !threadFinished
+            if running { cancelled = true; _ = amt_wakeup_signal(wakeFD) }
+            return running
+        }
+        if running {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let finished = lock.withLock {
+                    if !threadFinished { threadDone = c }
+                    return threadFinished
+                }
+                if finished { c.resume() }
+            }
+        }
+        lock.withLock { releaseEverythingLocked() }
+        continuation.finish()
+    }
+
+    // MARK: - Extra information
+
+    /// Why a compartment's lines are unusable, if they are.
+    public func lineProblem(_ compartment: CompartmentID) -> LineProblem? {
+        lock.lock()
+        defer { lock.unlock() }
+        return problems[compartment]
+    }
+
+    /// Every configured line with its device, offset and current logical value.
+    public func lineStatus() -> [LineStatus] {
+        lock.lock()
+        defer { lock.unlock() }
+        var result: [LineStatus] = []
+        for c in description.compartments {
+            for (role, address, line) in [("lock", c.lock, locks[c.id]), ("door", c.doorSensor, doors[c.id])] {
+                guard let address else { continue }
+                let lineText: String = switch address.line { case .name(let n): n; case .offset(let o): String(o) }
+                var status = LineStatus(compartment: c.id, role: role, chip: address.chip, device: line?.chip.path,
+                                        line: lineText, offset: line.map { Int($0.offset) }, value: nil, problem: nil)
+                if let line, line.chip.alive {
+                    let v = amt_line_get(line.handle)
+                    status.value = v < 0 ? nil : Int(v)
+                } else if let line {
+                    status.problem = "chip \(line.chip.display) is gone"
+                } else if let p = problems[c.id] {
+                    switch p { case .missing(let m), .busy(let m): status.problem = m }
+                }
+                result.append(status)
+            }
+        }
+        return result
+    }
+
+    // MARK: - Probe (no line is requested, nothing moves)
+
+    /// Checks that every configured chip and line exists and is free, without requesting anything.
+    /// Returns one sentence per problem; empty means everything is there.
+    public static func probe(_ description: LockerDescription) -> [String] {
+        var problems: [String] = []
+        var opened: [String: OpaquePointer] = [:]
+        var failedChips: Set<String> = []
+        var seen: [String: String] = [:]   // "device/offset" -> who uses it
+        defer { for (_, c) in opened { amt_chip_close(c) } }
+        for compartment in description.compartments {
+            for (role, address) in [("lock", compartment.lock), ("door sensor", compartment.doorSensor)] {
+                guard let address else { continue }
+                let who = "compartment \(compartment.id) \(role)"
+                if failedChips.contains(address.chip) { continue }
+                var chip = opened[address.chip]
+                if chip == nil {
+                    if let c = amt_chip_open(address.chip) {
+                        opened[address.chip] = c
+                        chip = c
+                    } else {
+                        let e = errno
+                        failedChips.insert(address.chip)
+                        problems.append(chipOpenProblem(address.chip, errno: e))
+                        continue
+                    }
+                }
+                guard let chip else { continue }
+                let label = String(cString: amt_chip_label(chip))
+                let shown: String = switch address.line { case .name(let n): n; case .offset(let o): "\(o)" }
+                var offset: Int32
+                switch address.line {
+                case .name(let n):
+                    offset = amt_chip_find_line(chip, n)
+                    if offset < 0 {
+                        problems.append("line '\(n)' (\(who)) not found on chip \(label) (\(String(cString: amt_chip_path(chip)))); check the line name in the locker description against `gpioinfo \(label)`")
+                        continue
+                    }
+                case .offset(let o):
+                    let count = Int(amt_chip_num_lines(chip))
+                    guard o >= 0, o < count else {
+                        problems.append("line \(o) (\(who)) does not exist on chip \(label), which has \(count) lines (0…\(count - 1))")
+                        continue
+                    }
+                    offset = Int32(o)
+                }
+                let key = "\(String(cString: amt_chip_path(chip)))/\(offset)"
+                if let other = seen[key] {
+                    problems.append("line \(shown) on \(label) is configured twice: for \(other) and for \(who)")
+                    continue
+                }
+                seen[key] = who
+                var used: Int32 = 0, output: Int32 = 0
+                var consumerBuf = [CChar](repeating: 0, count: 64)
+                var nameBuf = [CChar](repeating: 0, count: 64)
+                if amt_chip_line_info(chip, UInt32(offset), &used, &output, &nameBuf, nameBuf.count, &consumerBuf, consumerBuf.count) != 0 {
+                    problems.append("line \(shown) on \(label) (\(who)) cannot be inspected: \(strerror(errno))")
+                    continue
+                }
+                if used != 0 {
+                    let consumer = cString(consumerBuf)
+                    let owner = consumer.isEmpty ? "the kernel or another process" : "'\(consumer)'"
+                    var hint = "free it"
+                    if consumer == "sysfs" { hint = "free it (echo \(offset) > /sys/class/gpio/unexport, or remove the export from boot scripts)" }
+                    else if consumer.hasPrefix("amtomat") { hint = "free it (is amtomatd already running?)" }
+                    problems.append("line \(shown) on \(label) is in use by \(owner); \(hint)")
+                }
+            }
+        }
+        return problems
+    }
+
+    static func chipOpenProblem(_ spec: String, errno e: Int32) -> String {
+        switch e {
+        case ENOENT, ENODEV, ENXIO:
+            return "chip '\(spec)' not found; check the I²C expander's wiring and dtoverlay (or the chip label: `gpiodetect` lists them)"
+        case EACCES, EPERM:
+            return "chip '\(spec)' cannot be opened: \(strerror(e)); give the service's group access to /dev/gpiochip* (hardware/udev/60-amtomat-gpio.rules)"
+        default:
+            return "chip '\(spec)' cannot be opened: \(strerror(e))"
+        }
+    }
+
+    static func cString(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func strerror(_ e: Int32) -> String { String(cString: Glibc.strerror(e)) }
+
+    // MARK: - Claiming lines
+
+    private struct ClaimError: Error {
+        var message: String
+        var busy: Bool
+        func problem(_ text: String) -> LineProblem { busy ? .busy(text) : .missing(text) }
+    }
+
+    private func chipLocked(_ spec: String) throws(ClaimError) -> Chip {
+        if let c = chips[spec] { return c }
+        guard let handle = amt_chip_open(spec) else {
+            throw ClaimError(message: Self.chipOpenProblem(spec, errno: errno), busy: false)
+        }
+        let chip = Chip(spec: spec, handle: handle)
+        chips[spec] = chip
+        return chip
+    }
+
+    private func claimLocked(_ address: LineAddress, compartment: CompartmentID, output: Bool) throws(ClaimError) -> Line {
+        let chip = try chipLocked(address.chip)
+        let offset: Int32
+        switch address.line {
+        case .name(let n):
+            offset = amt_chip_find_line(chip.handle, n)
+            if offset < 0 {
+                throw ClaimError(message: "line '\(n)' not found on chip \(chip.display)", busy: false)
+            }
+        case .offset(let o):
+            guard o >= 0, o < Int(amt_chip_num_lines(chip.handle)) else {
+                throw ClaimError(message: "line \(o) does not exist on chip \(chip.display)", busy: false)
+            }
+            offset = Int32(o)
+        }
+        let bias: Int32 = switch address.bias {
+        case .asIs: Int32(AMT_BIAS_AS_IS.rawValue)
+        case .disabled: Int32(AMT_BIAS_DISABLED.rawValue)
+        case .pullUp: Int32(AMT_BIAS_PULL_UP.rawValue)
+        case .pullDown: Int32(AMT_BIAS_PULL_DOWN.rawValue)
+        }
+        let handle: OpaquePointer?
+        if output {
+            handle = amt_request_output(chip.handle, UInt32(offset), consumer, address.activeLow ? 1 : 0, bias, 0)
+        } else {
+            handle = amt_request_input(chip.handle, UInt32(offset), consumer, address.activeLow ? 1 : 0, bias,
+                                       UInt32(debounceMilliseconds * 1000))
+        }
+        guard let handle else {
+            let e = errno
+            var owner = ""
+            if e == EBUSY {
+                var used: Int32 = 0, out: Int32 = 0
+                var consumerBuf = [CChar](repeating: 0, count: 64)
+                var nameBuf = [CChar](repeating: 0, count: 64)
+                if amt_chip_line_info(chip.handle, UInt32(offset), &used, &out, &nameBuf, 64, &consumerBuf, 64) == 0 {
+                    let c = Self.cString(consumerBuf)
+                    owner = c.isEmpty ? "" : " (in use by '\(c)')"
+                }
+            }
+            throw ClaimError(
+                message: "cannot request line \(address.line.shown) (offset \(offset)) as \(output ? "output" : "input") on chip \(chip.display): \(Self.strerror(e))\(owner)",
+                busy: e == EBUSY)
+        }
+        var line = Line(compartment: compartment, address: address, chip: chip, handle: handle, offset: UInt32(offset))
+        if !output { line.fd = amt_line_event_fd(handle) }
+        return line
+    }
+
+    private func lineName(_ line: Line) -> String { "\(line.address.line.shown) (offset \(line.offset))" }
+
+    private func readDoorLocked(_ id: CompartmentID) -> DoorState {
+        guard let line = doors[id], line.chip.alive else { return .unknown }
+        let v = amt_line_get(line.handle)
+        return v < 0 ? .unknown : (v == 1 ? .closed : .open)
+    }
+
+    private func currentDoorsLocked() -> [CompartmentID: DoorState] {
+        var d: [CompartmentID: DoorState] = [:]
+        for c in description.compartments { d[c.id] = readDoorLocked(c.id) }
+        return d
+    }
+
+    private func releaseAllCoilsLocked() {
+        coilDeadlines.removeAll()
+        endedByTimer.removeAll()
+        for (id, line) in locks where line.chip.alive {
+            if amt_line_set(line.handle, 0) != 0 {
+                logger.critical("Could not drive a lock coil inactive", metadata: [
+                    "compartment": "\(id)", "error": "\(Self.strerror(errno))",
+                ])
+            }
+        }
+    }
+
+    private func releaseEverythingLocked() {
+        releaseAllCoilsLocked()
+        for (_, line) in locks { amt_line_release(line.handle) }
+        for (_, line) in doors { amt_line_release(line.handle) }
+        locks.removeAll()
+        doors.removeAll()
+        for (_, chip) in chips { amt_chip_close(chip.handle) }
+        chips.removeAll()
+        if wakeFD >= 0 { close(wakeFD); wakeFD = -1 }
+    }
+
+    // MARK: - The event thread
+
+    private func eventLoop() {
+        var pending: [CompartmentID: ContinuousClock.Instant] = [:]
+        let clock = ContinuousClock()
+        var lastHealthCheck = clock.now
+        // v2: the kernel debounces; v1: confirm in software after the debounce time.
+        let confirmAfter: Duration = Self.apiVersion == 1 ? .milliseconds(debounceMilliseconds) : .zero
+        var eventBuffer = [amt_event](repeating: amt_event(), count: 16)
+        while true {
+            lock.lock()
+            var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+            var owners: [CompartmentID] = []
+            for (id, line) in doors.sorted(by: { $0.key < $1.key }) where line.chip.alive && line.fd >= 0 {
+                fds.append(pollfd(fd: line.fd, events: Int16(POLLIN), revents: 0))
+                owners.append(id)
+            }
+            let nextCoilDeadline = coilDeadlines.values.min()
+            lock.unlock()
+            let now = clock.now
+            var timeout: Duration = .seconds(1)
+            if let next = pending.values.min() { timeout = min(timeout, max(.zero, next - now)) }
+            if let next = nextCoilDeadline { timeout = min(timeout, max(.zero, next - now)) }
+            let timeoutMs = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+            let n = poll(&fds, nfds_t(fds.count), timeoutMs)
+            if n < 0 && errno != EINTR {
+                logger.error("poll() on GPIO event fds failed", metadata: ["error": "\(Self.strerror(errno))"])
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            if fds[0].revents != 0 {
+                amt_wakeup_drain(wakeFD)
+                if lock.withLock({ cancelled }) { break }
+            }
+            var deadChips: [ObjectIdentifier: (chip: Chip, reason: String)] = [:]
+            lock.lock()
+            for (i, id) in owners.enumerated() {
+                let revents = Int32(fds[i + 1].revents)
+                guard revents != 0, let line = doors[id] else { continue }
+                if revents & (Int32(POLLERR) | Int32(POLLHUP) | Int32(POLLNVAL)) != 0 {
+                    deadChips[ObjectIdentifier(line.chip)] = (line.chip, "poll reported \(revents & Int32(POLLHUP) != 0 ? "hang-up" : "error") on its event fd")
+                    continue
+                }
+                if revents & Int32(POLLIN) != 0 {
+                    let got = eventBuffer.withUnsafeMutableBufferPointer { amt_line_read_events(line.handle, $0.baseAddress, 16) }
+                    if got < 0 {
+                        let e = errno
+                        if e == ENODEV || e == EIO || e == EBADF { deadChips[ObjectIdentifier(line.chip)] = (line.chip, "reading events failed: \(Self.strerror(e))") }
+                        continue
+                    }
+                    pending[id] = clock.now.advanced(by: confirmAfter)
+                }
+            }
+            // Chips without door lines (lock-only expanders) are only noticed this way.
+            if clock.now - lastHealthCheck >= .seconds(1) {
+                lastHealthCheck = clock.now
+                for (_, chip) in chips where chip.alive {
+                    var st = stat()
+                    if stat(chip.path, &st) != 0 || UInt(st.st_rdev) != chip.rdev {
+                        deadChips[ObjectIdentifier(chip)] = (chip, "its device node \(chip.path) is gone")
+                    }
+                }
+            }
+            var toEmit: [HardwareEvent] = []
+            // The pulse timer: coils off on time, independent of the Swift tasks.
+            let timerNow = clock.now
+            for (id, deadline) in coilDeadlines where deadline <= timerNow {
+                coilDeadlines[id] = nil
+                guard let line = locks[id], line.chip.alive else { continue }
+                if amt_line_set(line.handle, 0) == 0 {
+                    endedByTimer[id] = timerNow
+                } else {
+                    logger.critical("The pulse timer could not switch a lock coil off", metadata: [
+                        "compartment": "\(id)", "error": "\(Self.strerror(errno))",
+                    ])
+                }
+            }
+            for (_, (chip, reason)) in deadChips where chip.alive {
+                chip.alive = false
+                let ids = Set(locks.values.filter { $0.chip === chip }.map(\.compartment))
+                    .union(doors.values.filter { $0.chip === chip }.map(\.compartment)).sorted()
+                let message = "GPIO chip \(chip.display) disappeared (\(reason)); compartments \(ids.map(\.description).joined(separator: ", ")) are out of service"
+                for id in ids {
+                    problems[id] = .missing(message)
+                    pending[id] = nil
+                    reported[id] = .unknown
+                }
+                toEmit.append(.fault(compartments: ids, message: message))
+            }
+            let due = pending.filter { $0.value <= clock.now }.map(\.key)
+            for id in due {
+                pending[id] = nil
+                let state = readDoorLocked(id)
+                if state != .unknown, reported[id] != state {
+                    reported[id] = state
+                    toEmit.append(.door(id, state))
+                }
+            }
+            lock.unlock()
+            for event in toEmit {
+                if case let .fault(_, message) = event { logger.error("Hardware fault", metadata: ["problem": "\(message)"]) }
+                continuation.yield(event)
+            }
+        }
+        lock.lock()
+        threadFinished = true
+        let waiter = threadDone
+        threadDone = nil
+        lock.unlock()
+        waiter?.resume()
+    }
+}
+
+extension LineAddress.Line {
+    var shown: String {
+        switch self {
+        case .name(let n): "'\(n)'"
+        case .offset(let o): String(o)
+        }
+    }
+}
