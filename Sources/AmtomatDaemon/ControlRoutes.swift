@@ -246,12 +246,19 @@ public struct ControlAPI: Sendable {
     }
 
     func lines() async -> [LineView] {
-        var out: [LineView] = []
         let backend = controller.locker.backend
-        for c in controller.locker.description.compartments {
-            if let lock = c.lock {
-                out.append(LineView(compartment: c.id, role: "lock", line: lock.description, level: "inactive unless pulsing"))
+        // The libgpiod backend knows each line's device, offset and live value.
+        if let gpiod = backend as? GPIODBackend {
+            return gpiod.lineStatus().map { l in
+                let place = [l.device, l.offset.map { "offset \($0)" }].compactMap { $0 }.joined(separator: " ")
+                let level = l.problem ?? l.value.map { v in l.role == "door" ? (v == 1 ? "1 (closed)" : "0 (open)") : (v == 1 ? "1 (energised)" : "0") } ?? "unknown"
+                return LineView(compartment: l.compartment, role: l.role,
+                                line: "\(l.chip) line \(l.line)\(place.isEmpty ? "" : " (\(place))")", level: level)
             }
+        }
+        var out: [LineView] = []
+        for c in controller.locker.description.compartments {
+            out.append(LineView(compartment: c.id, role: "lock", line: c.lock?.description ?? "simulated", level: "0 unless pulsing"))
             let level: String
             do { level = try backend.readDoor(c.id).rawValue } catch { level = "error: \(error)" }
             out.append(LineView(compartment: c.id, role: "door", line: c.doorSensor?.description ?? "simulated", level: level))
