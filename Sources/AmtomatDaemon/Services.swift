@@ -64,6 +64,6 @@ struct WatchdogService: Service {
 extension LockerController {
     /// The actor answers and the database can be read.
     public func isHealthy() -> Bool {
-        (try? store.counts()) != nil
+        store.database.isReadable()
     }
 }

@@ -20,12 +20,20 @@ public final class AppDatabase: Sendable {
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // A locker's working set is tiny; a small page cache per connection keeps the daemon lean
+            // on a Raspberry Pi even with years of history in the file.
+            try db.execute(sql: "PRAGMA cache_size = -512")
         }
         config.busyMode = .timeout(5)
         // One writer and two readers are plenty for one locker; each connection keeps its own page cache.
         config.maximumReaderCount = 2
         let pool = try DatabasePool(path: path, configuration: config)
         return try AppDatabase(pool)
+    }
+
+    /// Answers when the database can be read (the watchdog's health check).
+    public func isReadable() -> Bool {
+        (try? writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }
 
     /// An empty database in memory, for tests and benchmarks.

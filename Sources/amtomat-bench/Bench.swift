@@ -112,6 +112,7 @@ struct Startup: AsyncParsableCommand {
     @Option(help: "Compartments in the locker.") var compartments = 1000
     @Option(help: "Archived (collected) documents in the database.") var archived = 100_000
     @Option(help: "Runs to time.") var runs = 5
+    @Option(help: "The amtomatd binary to start (default: the one beside this benchmark).") var daemon: String?
 
     func run() async throws {
         let dir = try temporaryFolder("startup")
@@ -155,7 +156,7 @@ struct Startup: AsyncParsableCommand {
                                arguments: [t, "A-\(i)", i % compartments + 1])
             }
         }
-        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("amtomatd").path
+        let bin = daemon ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("amtomatd").path
         var times: [Double] = []
         var rss: [Int] = []
         for _ in 0..<runs {
