@@ -310,7 +310,6 @@ public actor LockerController {
         doc = try store.change(doc, to: .collecting, action: "pickup-open", by: .kiosk, at: t) { $0.doorOpenedAt = nil }
         let token = Self.randomToken()
         pickups[token] = PickupSession(documentID: doc.id ?? 0, compartment: compartment, startedAt: t)
-        dropStaleSessions()
         switch try await locker.release(compartment) {
         case .opened:
             metrics.pickupOpened()
