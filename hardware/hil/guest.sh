@@ -19,6 +19,18 @@ info() { echo "INFO: [$API] $*"; }
 
 info "kernel $(uname -r), libgpiod $API, LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-none}"
 
+# `hardware/hil/run bench`: the benchmarks (release build) instead of the tests.
+cmdarg() { tr ' ' '\n' < /proc/cmdline | sed -n "s/^amtomat\.$1=//p"; }
+if [ "$(cmdarg mode)" = bench ]; then
+  BIN=$PROJ/.build/$(cmdarg build)
+  HIL_BENCH_PICKUPS=$(cmdarg pickups); HIL_BENCH_SELFTESTS=$(cmdarg selftests)
+  source "$PROJ/hardware/hil/bench.sh"
+  run_bench
+  dmesg | grep -qE 'BUG:|Oops:|WARNING: CPU' && fail "kernel warnings in dmesg" || pass "no kernel warnings in dmesg"
+  [ $FAILS = 0 ] && echo "RESULT: PASS" || echo "RESULT: FAIL ($FAILS)"
+  exit 0
+fi
+
 # ---------------------------------------------------------------------------
 # 1. The Swift tests of the hardware layer, on gpio-sim (GPIODBackend suites are enabled here).
 # ---------------------------------------------------------------------------
