@@ -143,12 +143,11 @@ public actor LockerController {
             return DepositStarted(reference: reference, compartment: compartment,
                                   label: locker.description.compartment(compartment)?.label ?? "\(compartment)")
         case .doorDidNotOpen:
-            try store.change(document, to: .reserved, action: "open-failed", detail: "door did not open", by: actor, at: now())
-            let reserved = try store.document(reference: reference)
-            if let reserved, reserved.state == .reserved {
-                try store.change(reserved, to: .withdrawn, action: "deposit-cancelled",
-                                 detail: "compartment \(compartment) did not open", by: actor, at: now())
-            }
+            // The document never went in: the reservation is cancelled, so the next deposit of the
+            // same reference picks another compartment.
+            let reserved = try store.change(document, to: .reserved, action: "open-failed", detail: "door did not open", by: actor, at: now())
+            try store.change(reserved, to: .withdrawn, action: "deposit-cancelled",
+                             detail: "compartment \(compartment) did not open", by: actor, at: now())
             try store.setBlocked(compartment, blocked: true, reason: "lock did not release during a deposit", by: .daemon, at: now())
             metrics.lockFault()
             try await refreshGauges()

@@ -201,6 +201,25 @@ struct ControllerTests {
         #expect(try rig.store.compartment(issued.compartment)?.state == .blocked)
     }
 
+    @Test("a jammed lock at deposit: the compartment is blocked, the reservation cancelled, and the next try uses another")
+    func jammedAtDeposit() async throws {
+        let rig = try await Rig()
+        // Jam every small compartment, so whichever the assignment picks does not open.
+        try rig.sim.jamLock(CompartmentID(1))
+        try rig.sim.jamLock(CompartmentID(2))
+        try rig.sim.jamLock(CompartmentID(3))
+        try rig.sim.jamLock(CompartmentID(4))
+        let request = DepositRequest(kind: .other, reference: "J-1", size: .small)
+        await #expect(throws: ServiceError.self) { try await rig.controller.deposit(request, by: Actor("clerk")) }
+        let blocked = try rig.store.compartments().filter { $0.state == .blocked }.map(\.record.id)
+        #expect(blocked.count == 1)
+        #expect(try rig.state("J-1") == .withdrawn)
+        for id in 1...4 { try rig.sim.jamLock(CompartmentID(id), false) }
+        let second = try await rig.controller.deposit(request, by: Actor("clerk"))
+        #expect(second.compartment.rawValue != blocked[0])
+        #expect(try rig.store.auditLog().map(\.action).contains("deposit-cancelled"))
+    }
+
     @Test("a pickup whose door already stood open still finishes when the door closes")
     func doorAlreadyOpen() async throws {
         let rig = try await Rig()
