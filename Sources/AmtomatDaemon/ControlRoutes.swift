@@ -169,10 +169,17 @@ public struct ControlAPI: Sendable {
             try await controller.setBlocked(id, blocked: false, reason: nil, by: actor)
             return try jsonResponse(try await compartmentView(id))
         }
-        router.post("/compartments/{id}/selftest") { _, context in
+        router.post("/compartments/{id}/selftest") { request, context in
             let actor = try context.actor(.technician)
             let id = try context.parameters.compartment()
-            return try jsonResponse(try await controller.selfTest(id, by: actor))
+            // What the technician saw at the door: a reed contact alone cannot tell a jammed lock
+            // from a sensor stuck closed.
+            let seen: Bool? = switch request.uri.queryParameters.get("doorSeenOpen") {
+            case "true"?: true
+            case "false"?: false
+            default: nil
+            }
+            return try jsonResponse(try await controller.selfTest(id, doorSeenOpen: seen, by: actor))
         }
         router.get("/hardware/lines") { _, context in
             _ = try context.actor(.technician)

@@ -497,12 +497,12 @@ public actor LockerController {
 extension LockerController {
     /// Pulses one lock through the scheduler, checks that its door sensor answers, stores the verdict
     /// and keeps a failing compartment out of assignment until a technician unblocks it.
-    public func selfTest(_ id: CompartmentID, by actor: Actor) async throws -> SelfTestView {
+    public func selfTest(_ id: CompartmentID, doorSeenOpen: Bool? = nil, by actor: Actor) async throws -> SelfTestView {
         guard locker.description.compartment(id) != nil else { throw LockerError.unknownCompartment(id) }
         if let doc = try store.liveDocument(in: id) {
             throw ServiceError.conflict("Compartment \(id) holds document \(doc.reference); a self-test would open it. Test it once it is free.")
         }
-        let result = await locker.selfTest(id)
+        let result = await locker.selfTest(id, doorSeenOpen: doorSeenOpen)
         let view = SelfTestView(compartment: id, verdict: result.verdict.rawValue, detail: result.detail, milliseconds: result.milliseconds)
         try saveSelfTest(view, by: actor)
         return view

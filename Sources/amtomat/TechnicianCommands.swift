@@ -14,16 +14,30 @@ struct SelfTest: LockerCommand {
         compartment stays out of assignment until 'amtomat unblock N'. Compartments holding a document are
         skipped. Close each door after it opened.
 
+        A door sensor alone cannot tell a jammed lock from a sensor stuck closed. Standing at the locker,
+        say what you saw with --door-opened or --door-stayed-shut.
+
         Examples:
           amtomat selftest --compartment 12
           amtomat selftest --all --json
+          amtomat selftest --compartment 12 --door-opened    # it opened, but the sensor said shut
         """)
     @OptionGroup var options: GlobalOptions
     @Option(help: "Test one compartment.") var compartment: Int?
     @Flag(help: "Test every free compartment.") var all = false
+    @Flag(help: "You saw the door spring open (with --compartment).") var doorOpened = false
+    @Flag(help: "You saw the door stay shut (with --compartment).") var doorStayedShut = false
 
     func validate() throws {
         if (compartment == nil) == !all { throw ValidationError("Say which compartments: --compartment N or --all.") }
+        if doorOpened && doorStayedShut { throw ValidationError("Say either --door-opened or --door-stayed-shut, not both.") }
+        if (doorOpened || doorStayedShut) && compartment == nil {
+            throw ValidationError("--door-opened and --door-stayed-shut describe one door; use them with --compartment N.")
+        }
+    }
+
+    private var seenQuery: String {
+        doorOpened ? "?doorSeenOpen=true" : doorStayedShut ? "?doorSeenOpen=false" : ""
     }
 
     func execute() async throws {
@@ -37,7 +51,7 @@ struct SelfTest: LockerCommand {
         var results: [SelfTestView] = []
         for (i, id) in ids.enumerated() {
             if !options.json { progress("[\(i + 1)/\(ids.count)] compartment \(id)…") }
-            let r = try await options.post("/compartments/\(id)/selftest", Optional<String>.none, as: SelfTestView.self)
+            let r = try await options.post("/compartments/\(id)/selftest\(seenQuery)", Optional<String>.none, as: SelfTestView.self)
             results.append(r)
             if !options.json { print("compartment \(id): \(r.verdict) — \(r.detail) (\(r.milliseconds) ms)") }
         }
