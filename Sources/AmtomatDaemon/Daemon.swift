@@ -34,6 +34,8 @@ public struct Daemon: Sendable {
         let state = URL(fileURLWithPath: settings.stateDirectory)
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o750])
+        // One daemon per locker: a second one would fight over the lines, the socket and the database.
+        try StateLock.acquire(at: state.appendingPathComponent("amtomatd.lock").path)
         let key = try InstallationKey.loadOrCreate(at: state.appendingPathComponent("pickup-code.key").path)
         let database = try AppDatabase.open(path: state.appendingPathComponent("amtomat.sqlite").path)
         let store = LockerStore(database)
@@ -152,7 +154,7 @@ public struct Daemon: Sendable {
             guard (info.st_mode & S_IFMT) == S_IFSOCK else {
                 throw ServiceError.internal("\(path) exists and is not a socket; remove it or choose another [control] socket.")
             }
-            unlink(path)  // left over from a crash; nobody can be listening because we hold the state lock
+            unlink(path)  // left over from a crash: nobody else listens, because we hold the state lock
         }
     }
 }
@@ -193,6 +195,22 @@ extension Logger {
         var copy = self
         copy[metadataKey: "listener"] = "\(label)"
         return copy
+    }
+}
+
+/// An exclusive lock on a file in the state directory, held for the life of the process
+/// (the kernel drops it when the process ends, also after a crash or SIGKILL).
+enum StateLock {
+    static func acquire(at path: String) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw ServiceError.internal("Cannot open the lock file \(path): \(String(cString: strerror(errno))); check the state directory's owner.")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw ServiceError.conflict("Another amtomatd is already running with this state directory (\(path) is locked); stop it first (systemctl stop amtomatd).")
+        }
+        // The descriptor stays open on purpose: closing it would release the lock.
     }
 }
 

@@ -79,6 +79,10 @@ struct EndToEndTests {
         let status = try daemon.cli(["--json", "status"])
         let view = try APIJSON.decoder().decode(StatusView.self, from: Data(status.stdout.utf8))
         #expect(view.compartments.count == 6 && view.roles == ["clerk", "technician"])
+        let rival = try run(binaryDirectory.appendingPathComponent("amtomatd").path, ["--config", daemon.configPath])
+        #expect(rival.status == 1 && rival.stderr.contains("Another amtomatd is already running"),
+                "a second daemon on the same state directory refuses to start: \(rival.stderr)")
+        #expect(try daemon.cli(["status"]).status == 0, "and leaves the first one's socket alone")
         let missing = try daemon.cli(["show", "NOPE"])
         #expect(missing.status == 66 && missing.stderr.contains("No document with reference NOPE"))
         #expect(!missing.stderr.contains("Error:") && !missing.stderr.contains("Fatal"))
