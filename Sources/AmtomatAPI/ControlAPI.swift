@@ -186,19 +186,6 @@ public struct AuditEntryView: Codable, Sendable {
     }
 }
 
-public struct SelfTestView: Codable, Sendable {
-    public var compartment: CompartmentID
-    public var verdict: String
-    public var detail: String
-    public var milliseconds: Int
-    public init(compartment: CompartmentID, verdict: String, detail: String, milliseconds: Int) {
-        self.compartment = compartment
-        self.verdict = verdict
-        self.detail = detail
-        self.milliseconds = milliseconds
-    }
-}
-
 public struct LineView: Codable, Sendable {
     public var compartment: CompartmentID
     public var role: String

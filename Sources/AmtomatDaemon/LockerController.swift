@@ -391,11 +391,11 @@ public actor LockerController {
         try await refreshGauges()
     }
 
-    public func saveSelfTest(_ result: SelfTestView, by actor: Actor) throws {
-        try store.saveVerdict(SelfTestVerdictRecord(compartmentId: result.compartment.rawValue, verdict: result.verdict,
+    public func saveSelfTest(_ result: SelfTestResult, by actor: Actor) throws {
+        try store.saveVerdict(SelfTestVerdictRecord(compartmentId: result.compartment.rawValue, verdict: result.verdict.rawValue,
                                                     detail: result.detail, testedAt: now()), by: actor)
-        if result.verdict != "ok" {
-            try store.setBlocked(result.compartment, blocked: true, reason: "self-test: \(result.verdict)", by: actor, at: now())
+        if result.verdict != .ok {
+            try store.setBlocked(result.compartment, blocked: true, reason: "self-test: \(result.verdict.rawValue)", by: actor, at: now())
         }
     }
 
@@ -497,14 +497,13 @@ public actor LockerController {
 extension LockerController {
     /// Pulses one lock through the scheduler, checks that its door sensor answers, stores the verdict
     /// and keeps a failing compartment out of assignment until a technician unblocks it.
-    public func selfTest(_ id: CompartmentID, doorSeenOpen: Bool? = nil, by actor: Actor) async throws -> SelfTestView {
+    public func selfTest(_ id: CompartmentID, doorSeenOpen: Bool? = nil, by actor: Actor) async throws -> SelfTestResult {
         guard locker.description.compartment(id) != nil else { throw LockerError.unknownCompartment(id) }
         if let doc = try store.liveDocument(in: id) {
             throw ServiceError.conflict("Compartment \(id) holds document \(doc.reference); a self-test would open it. Test it once it is free.")
         }
         let result = await locker.selfTest(id, doorSeenOpen: doorSeenOpen)
-        let view = SelfTestView(compartment: id, verdict: result.verdict.rawValue, detail: result.detail, milliseconds: result.milliseconds)
-        try saveSelfTest(view, by: actor)
-        return view
+        try saveSelfTest(result, by: actor)
+        return result
     }
 }

@@ -48,15 +48,15 @@ struct SelfTest: LockerCommand {
             let status = try await options.get("/status", as: StatusView.self)
             ids = status.compartments.filter { $0.reference == nil }.map(\.id.rawValue)
         }
-        var results: [SelfTestView] = []
+        var results: [SelfTestResult] = []
         for (i, id) in ids.enumerated() {
             if !options.json { progress("[\(i + 1)/\(ids.count)] compartment \(id)…") }
-            let r = try await options.post("/compartments/\(id)/selftest\(seenQuery)", Optional<String>.none, as: SelfTestView.self)
+            let r = try await options.post("/compartments/\(id)/selftest\(seenQuery)", Optional<String>.none, as: SelfTestResult.self)
             results.append(r)
-            if !options.json { print("compartment \(id): \(r.verdict) — \(r.detail) (\(r.milliseconds) ms)") }
+            if !options.json { print("compartment \(id): \(r.verdict.rawValue) — \(r.detail) (\(r.milliseconds) ms)") }
         }
         if options.json { try options.printJSON(results) }
-        let failed = results.filter { $0.verdict != "ok" }
+        let failed = results.filter { $0.verdict != .ok }
         if !options.json {
             print(failed.isEmpty ? "All \(results.count) passed." : "\(failed.count) of \(results.count) failed and are blocked: \(failed.map(\.compartment.description).joined(separator: ", ")).")
         }
