@@ -15,28 +15,6 @@ final class TestClock: Sendable {
     func advance(days: Double = 0, seconds: Double = 0) { current.withLock { $0 += days * 86_400 + seconds } }
 }
 
-/// Collects log lines so tests can check what was (and was not) logged.
-final class LogCapture: Sendable {
-    let lines = Mutex<[String]>([])
-    var logger: Logger {
-        Logger(label: "test") { _ in CaptureHandler(capture: self) }
-    }
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
-
-    struct CaptureHandler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-            capture.lines.withLock { $0.append("\(level) \(message) \(metadata ?? [:]) \(self.metadata)") }
-        }
-    }
-}
-
 /// One locker with six compartments, a simulated backend and an in-memory (or given) database.
 struct Rig {
     let clock = TestClock()

@@ -26,32 +26,6 @@ private let berlin = TimeZone(identifier: "Europe/Berlin")!
 /// 2026-03-04 09:30 in Berlin.
 private let fixedNow = Date(timeIntervalSince1970: 1_772_613_000)
 
-/// Collects log messages so tests can see the warnings.
-final class CapturedLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [(Logger.Level, String)] = []
-    func append(_ level: Logger.Level, _ message: String) { lock.withLock { entries.append((level, message)) } }
-    var warnings: [String] { lock.withLock { entries.filter { $0.0 == .warning }.map(\.1) } }
-    var all: [String] { lock.withLock { entries.map(\.1) } }
-
-    var logger: Logger {
-        Logger(label: "test") { _ in Handler(log: self) }
-    }
-
-    struct Handler: LogHandler {
-        let log: CapturedLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            log.append(event.level, event.message.description)
-        }
-    }
-}
-
 /// The one-time survey tokens the kiosk would have; records which were asked for.
 actor FakeTokens {
     var valid: Set<String>
@@ -63,7 +37,7 @@ actor FakeTokens {
     }
 }
 
-private func makeService(_ json: String? = surveyJSON, log: CapturedLog = CapturedLog()) throws -> (SurveyService, LockerStore) {
+private func makeService(_ json: String? = surveyJSON, log: LogCapture = LogCapture()) throws -> (SurveyService, LockerStore) {
     let store = LockerStore(try AppDatabase.inMemory())
     let service = SurveyService(store: store, definitionData: json.map { Array($0.utf8) }, logger: log.logger,
                                 now: { fixedNow }, timeZone: berlin)
@@ -88,7 +62,7 @@ struct SurveyTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try Data(surveyJSON.utf8).write(to: dir.appendingPathComponent("survey.json"))
-        let log = CapturedLog()
+        let log = LogCapture()
         let service = try SurveyService(store: LockerStore(try AppDatabase.inMemory()), files: StaticFiles(directory: dir), logger: log.logger)
         #expect(service.definition?.questions.map(\.id) == ["satisfaction", "improvements", "use-again"])
         #expect(service.definition?.raffleEnabled == true)
@@ -106,7 +80,7 @@ struct SurveyTests {
             #"{"questions":[{"id":"a","type":"single","title":{},"options":[{"id":"x","label":{}}]}],"raffle":{"enabled":true,"prize":{}}}"#,
           ])
     func noSurvey(json: String?) async throws {
-        let log = CapturedLog()
+        let log = LogCapture()
         let (service, store) = try makeService(json, log: log)
         #expect(service.definition == nil)
         #expect(log.warnings.count == 1)
@@ -460,7 +434,7 @@ struct SurveyTests {
 
     @Test("Answering the survey writes no log line")
     func nothingLogged() async throws {
-        let log = CapturedLog()
+        let log = LogCapture()
         let (service, _) = try makeService(log: log)
         let tokens = FakeTokens(["t1"])
         let answer = try await service.submit(SurveySubmission(surveyToken: "t1", answers: ["satisfaction": .one("5")])) { await tokens.consume($0) }
