@@ -159,8 +159,8 @@ public actor LockerController {
     public func awaitCode(reference: String, timeout: Duration) async throws -> AwaitCodeResponse {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
+        dropStaleCodes()
         while true {
-            dropStaleCodes()
             if let pending = pendingCodes.removeValue(forKey: reference) {
                 return AwaitCodeResponse(status: .issued, issued: pending.issued)
             }
@@ -169,7 +169,11 @@ public actor LockerController {
             }
             switch doc.state {
             case .loading where clock.now < deadline:
-                try await Task.sleep(for: .milliseconds(25))
+                // Only the door-closed event ends loading, and it puts the code here in the same
+                // actor turn: wait on memory, not on the database.
+                while pendingCodes[reference] == nil && clock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(25))
+                }
             case .loading:
                 return AwaitCodeResponse(status: .doorOpen, message: "The door of compartment \(doc.compartment.map(\.description) ?? "?") is still open; close it to get the code.")
             case .ready:
