@@ -57,7 +57,12 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             throw error
         } catch {
-            throw APIError.from(error)
+            let mapped = APIError.from(error)
+            if mapped.status == .internalServerError {
+                // The answer tells the client to look here, so the cause must be here.
+                context.logger.error("Request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            }
+            throw mapped
         }
     }
 }
