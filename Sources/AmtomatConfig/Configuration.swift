@@ -82,6 +82,11 @@ public struct KioskSettings: Sendable, Equatable {
     public var idleTimeoutSeconds: Int
     /// Demo mode for trying the locker out; only with the simulated backend.
     public var demo: Bool
+    /// `private_listening`: the terminal's speech goes to a headphone jack only, so entered digits and
+    /// the date of birth may be read back. A browser cannot detect headphones; the installer knows.
+    public var privateListening = false
+    /// `speech_idle_timeout_seconds`: the idle timeout while speech mode is on (listening takes longer).
+    public var speechIdleTimeoutSeconds = 180
 
     public init(host: String = "127.0.0.1", port: Int = 8080, idleTimeoutSeconds: Int = 60, demo: Bool = false) {
         self.host = host
