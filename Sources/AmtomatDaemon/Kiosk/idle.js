@@ -1,5 +1,5 @@
 /* Idle timeout with a warning (WCAG 2.2.1). */
-import { $ } from "./dom.js";
+import { $, emit } from "./dom.js";
 import { reset } from "./session.js";
 import { IDLE_WARN_MAX_SECONDS, state } from "./state.js";
 import { duration, t } from "./text.js";
@@ -7,18 +7,20 @@ import { duration, t } from "./text.js";
 export function idleApplies() {
   if (state.visit.screen === "open") return false;             // the door is open: the person is at the locker
   if (state.visit.screen === "bye") return false;              // has its own short timer
-  if (state.visit.screen === "start") return state.visit.lang !== "de" || document.documentElement.classList.contains("large");
+  if (state.visit.screen === "start") return state.visit.lang !== "de" || !!state.visit.speech || document.documentElement.classList.contains("large");
   return true;
 }
 export function idleTick() {
-  const total = (state.cfg.idleTimeoutSeconds || 60) * 1000;
+  // Listening takes longer than reading: speech mode has its own, longer timeout.
+  const speechTimeout = state.visit.speech && state.cfg.speech && state.cfg.speech.idleTimeoutSeconds;
+  const total = (speechTimeout || state.cfg.idleTimeoutSeconds || 60) * 1000;
   const warn = Math.min(IDLE_WARN_MAX_SECONDS * 1000, total / 2);
   if (!idleApplies()) { if (state.visit.idleOpen) closeIdle(); state.visit.lastActivity = Date.now(); return; }
   const idle = Date.now() - state.visit.lastActivity;
-  if (idle >= total) { reset(); return; }
+  if (idle >= total) { emit("idle-reset"); reset(); return; }
   if (idle >= total - warn) {
     const left = Math.ceil((total - idle) / 1000);
-    if (!state.visit.idleOpen) openIdle();
+    if (!state.visit.idleOpen) { openIdle(); emit("idle-warning", { seconds: left }); }
     $("#idle-text").textContent = t("idleText", { t: duration(left) });
   }
 }

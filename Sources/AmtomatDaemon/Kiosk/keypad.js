@@ -1,6 +1,6 @@
 /* Keypad screen: pickup code and date of birth, the pickup request, the slowed terminal. */
 import { api } from "./api.js";
-import { $, $$ } from "./dom.js";
+import { $, $$, emit } from "./dom.js";
 import { showOffice } from "./screens/office.js";
 import { openCompartment } from "./screens/open.js";
 import { state } from "./state.js";
@@ -72,11 +72,12 @@ export function renderKeypad() {
 export function addDigit(d) {
   if (state.visit.busy || isSlowed()) return;
   const v = value();
-  if (v.length >= maxLen()) return;
+  if (v.length >= maxLen()) { emit("entry-full", { total: maxLen() }); return; }
   setValue(v + d);
   hideMsg();
   renderKeypad();
   announce(t("digitsEntered", { k: v.length + 1, n: maxLen() }));
+  emit("digit", { digit: d, count: v.length + 1, total: maxLen() });
 }
 export function delDigit() {
   if (state.visit.busy || isSlowed()) return;
@@ -86,6 +87,7 @@ export function delDigit() {
   hideMsg();
   renderKeypad();
   announce(t("digitsEntered", { k: v.length - 1, n: maxLen() }));
+  emit("digit-deleted", { count: v.length - 1, total: maxLen() });
 }
 export function showMsg(text, kind) {
   const m = $("#keypad-msg");
@@ -95,6 +97,7 @@ export function showMsg(text, kind) {
   m.textContent = "";
   stop(state.visit.msgTimer);
   state.visit.msgTimer = later(() => { m.textContent = text; }, 30);   // a fresh node change, so it is announced again
+  emit("message", { text, kind });
 }
 export function hideMsg() { stop(state.visit.msgTimer); const m = $("#keypad-msg"); m.hidden = true; m.textContent = ""; }
 
@@ -172,14 +175,15 @@ export function startWait() {
       box.hidden = true;
       renderKeypad();
       announce(t("slowedOver"));
+      emit("slowed-over");
       $("#h-keypad").focus({ preventScroll: true });
       return;
     }
     $("#wait-timer").textContent = clock(left);
     // Polite announcements now and then, not every second.
     const marks = left > 60 ? left % 300 === 0 : (left === 60 || left === 30 || left === 10);
-    if (state.visit.waitAnnounced === -1) state.visit.waitAnnounced = left;
-    else if (marks && state.visit.waitAnnounced !== left) { state.visit.waitAnnounced = left; announce(t("slowedAnnounce", { t: duration(left) })); }
+    if (state.visit.waitAnnounced === -1) { state.visit.waitAnnounced = left; emit("slowed"); }
+    else if (marks && state.visit.waitAnnounced !== left) { state.visit.waitAnnounced = left; announce(t("slowedAnnounce", { t: duration(left) })); emit("slowed-tick"); }
   };
   stop(state.visit.waitTimer);
   state.visit.waitTimer = every(tick, 250);

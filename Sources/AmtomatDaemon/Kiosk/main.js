@@ -7,6 +7,7 @@ import { goBack, onKey } from "./keys.js";
 import { bye } from "./screens/bye.js";
 import { joinRaffle } from "./screens/raffle.js";
 import { buildLanguages } from "./screens/start.js";
+import { initSpeech } from "./speech.js";
 import { reset } from "./session.js";
 import { state } from "./state.js";
 import { nextQuestion, saveAnswer, startSurvey } from "./survey.js";
@@ -68,5 +69,6 @@ async function load() {
 }
 
 wire();
+initSpeech();
 applyLang();
 load();
