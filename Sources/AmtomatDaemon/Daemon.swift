@@ -65,7 +65,10 @@ public struct Daemon: Sendable {
         controllerSettings.maxHoldDays = settings.codes.maxHoldDays
         controllerSettings.secondFactor = settings.codes.secondFactor
         controllerSettings.throttle = settings.throttle
-        let office = OfficeView(name: settings.office.name, phone: settings.office.phone, hours: settings.office.hours)
+        let hours = KioskText(settings.office.hours, byLanguage: settings.office.hoursByLanguage)
+        let office = OfficeView(name: settings.office.name, phone: settings.office.phone, hours: settings.office.hours,
+                                hoursByLanguage: hours.forEveryLanguage)
+        controllerSettings.rememberFinishedDays = settings.codes.rememberFinishedDays
         controllerSettings.office = office
         let controller = LockerController(settings: controllerSettings, store: store, locker: locker,
                                           hasher: SecretHasher(keyBytes: key), logger: logger)
@@ -110,7 +113,8 @@ public struct Daemon: Sendable {
             })
         let info = KioskInfo(locker: layout, codeLength: settings.codes.length,
                              idleTimeoutSeconds: settings.kiosk.idleTimeoutSeconds, office: office,
-                             demo: settings.kiosk.demo && simulator != nil, languages: ["de", "en", "tr", "uk", "ar"])
+                             demo: settings.kiosk.demo && simulator != nil, languages: KioskSettings.languages,
+                             raffleAnnouncement: settings.kiosk.raffleAnnouncement?.forEveryLanguage)
         let kiosk = KioskAPI(controller: controller, info: info, files: files, simulator: simulator, survey: survey)
         let host = settings.kiosk.host
         let kioskApp = Application(

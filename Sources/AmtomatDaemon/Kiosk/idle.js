@@ -1,17 +1,23 @@
 /* Idle timeout with a warning (WCAG 2.2.1). */
 import { $ } from "./dom.js";
 import { reset } from "./session.js";
-import { IDLE_WARN_MAX_SECONDS, state } from "./state.js";
+import { DOOR_REMINDER_SECONDS, IDLE_WARN_MAX_SECONDS, LONG_IDLE_FACTOR, state } from "./state.js";
 import { duration, t } from "./text.js";
 
 export function idleApplies() {
-  if (state.visit.screen === "open") return false;             // the door is open: the person is at the locker
   if (state.visit.screen === "bye") return false;              // has its own short timer
   if (state.visit.screen === "start") return state.visit.lang !== "de" || document.documentElement.classList.contains("large");
   return true;
 }
+/** Seconds without a touch before the reset. Longer where the citizen is busy away from the screen
+    (taking the document, noting the ticket); the daemon keeps watching an open door after the reset. */
+export function idleSeconds(screen) {
+  const base = state.cfg.idleTimeoutSeconds || 60;
+  if (screen === "open") return Math.max(base * LONG_IDLE_FACTOR, 2 * DOOR_REMINDER_SECONDS);   // after a reminder at least
+  return screen === "ticket" ? base * LONG_IDLE_FACTOR : base;
+}
 export function idleTick() {
-  const total = (state.cfg.idleTimeoutSeconds || 60) * 1000;
+  const total = idleSeconds(state.visit.screen) * 1000;
   const warn = Math.min(IDLE_WARN_MAX_SECONDS * 1000, total / 2);
   if (!idleApplies()) { if (state.visit.idleOpen) closeIdle(); state.visit.lastActivity = Date.now(); return; }
   const idle = Date.now() - state.visit.lastActivity;
