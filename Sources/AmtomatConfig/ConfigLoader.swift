@@ -123,6 +123,7 @@ struct DocumentReader {
 
         settings.doors = readDoors()
         settings.office = readOffice()
+        settings.retention = readRetention(maxHoldDays: settings.codes.maxHoldDays)
         // Compartments last: whether they need GPIO lines depends on the backend.
         let compartments = readCompartments(backend: settings.backend, coil: coil)
         top.finishReading()
@@ -309,6 +310,33 @@ struct DocumentReader {
         result.phone = office.string("phone", example: "02154 949-0", allowEmpty: true) ?? result.phone
         result.hours = office.string("hours", example: "Mo–Fr 8–12 Uhr", allowEmpty: true) ?? result.hours
         office.finishReading()
+        return result
+    }
+}
+
+extension DocumentReader {
+    /// `[retention]`: days, each within `RetentionPolicy.dayRange`. Audit entries must outlive the
+    /// longest hold period, or a waiting document's deposit would vanish from the log.
+    func readRetention(maxHoldDays: Int) -> RetentionPolicy {
+        let retention = section("retention")
+        var result = RetentionPolicy()
+        let range = RetentionPolicy.dayRange
+        let rangeFix = "Choose \(range.lowerBound) to \(range.upperBound) days; docs/privacy.md explains the default of \(RetentionPolicy.defaultFinishedDocumentDays)."
+        result.finishedDocumentDays = retention.int("finished_document_days", in: range, example: RetentionPolicy.defaultFinishedDocumentDays,
+                                                    rangeFix: rangeFix) ?? result.finishedDocumentDays
+        if let days = retention.int("audit_days", in: range, example: RetentionPolicy.defaultAuditDays, rangeFix: rangeFix) {
+            if days <= maxHoldDays {
+                retention.report("in [retention], audit_days (\(days)) is not longer than [codes] max_hold_days (\(maxHoldDays)), so a document still waiting in the locker could lose its deposit from the audit log",
+                                 fix: "Set audit_days to more than \(maxHoldDays), for example \(max(RetentionPolicy.defaultAuditDays, maxHoldDays + 1)).",
+                                 at: "audit_days")
+            } else {
+                result.auditDays = days
+            }
+        } else if result.auditDays <= maxHoldDays {
+            log.report("[codes] max_hold_days (\(maxHoldDays)) is not shorter than the default [retention] audit_days (\(result.auditDays)), so a document still waiting in the locker could lose its deposit from the audit log",
+                       fix: "Add audit_days = \(maxHoldDays + 1) or more to [retention].", at: "max_hold_days", in: .path(["codes"]))
+        }
+        retention.finishReading()
         return result
     }
 }

@@ -32,6 +32,8 @@ public struct DaemonSettings: Sendable, Equatable {
     /// `[daemon] allow_weak_codes_for_tests`: skips the guessing-bound check so that tests can use a
     /// fast throttle. Never set it on a real locker; the daemon logs a warning when it is on.
     public var allowWeakCodesForTests = false
+    /// `[retention]`: how long finished documents and audit entries keep personal data.
+    public var retention = RetentionPolicy()
 
     public init(
         backend: Backend = .simulated, stateDirectory: String = "/var/lib/amtomat",

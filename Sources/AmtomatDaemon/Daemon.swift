@@ -67,6 +67,7 @@ public struct Daemon: Sendable {
         controllerSettings.throttle = settings.throttle
         let office = OfficeView(name: settings.office.name, phone: settings.office.phone, hours: settings.office.hours)
         controllerSettings.office = office
+        controllerSettings.retention = settings.retention
         let controller = LockerController(settings: controllerSettings, store: store, locker: locker,
                                           hasher: SecretHasher(keyBytes: key), logger: logger)
         try await controller.start()
