@@ -124,6 +124,11 @@ struct DocumentReader {
         settings.doors = readDoors()
         settings.office = readOffice()
         settings.retention = readRetention(maxHoldDays: settings.codes.maxHoldDays)
+        settings.notify = readNotify()
+        if settings.notify.demoInbox != nil && !settings.kiosk.demo {
+            log.report("in [notify], demo_inbox is set but [kiosk] demo is off", fix: "Remove demo_inbox: it belongs to the demonstration locker (bash hardware/demo) only.",
+                       at: "demo_inbox", in: .path(["notify"]))
+        }
         // Compartments last: whether they need GPIO lines depends on the backend.
         let compartments = readCompartments(backend: settings.backend, coil: coil)
         top.finishReading()
@@ -173,6 +178,7 @@ struct DocumentReader {
         result.socketGroup = control.group("socket_group", example: "amtomat")
         result.clerkGroup = control.group("clerk_group", example: result.clerkGroup) ?? result.clerkGroup
         result.technicianGroup = control.group("technician_group", example: result.technicianGroup) ?? result.technicianGroup
+        result.notifierGroup = control.group("notifier_group", example: result.notifierGroup) ?? result.notifierGroup
         control.finishReading()
         return result
     }

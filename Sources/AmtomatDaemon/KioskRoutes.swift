@@ -49,6 +49,7 @@ public struct KioskAPI: Sendable {
                 try simulator.closeDoor(try context.parameters.compartment())
                 return Response(status: .noContent)
             }
+            addDemoPhoneRoute(to: router)
             router.post("/api/demo/locks/{id}/jam") { request, context in
                 let body = try await decodeBody(JamRequest.self, from: request)
                 try simulator.jamLock(try context.parameters.compartment(), body.jammed)
