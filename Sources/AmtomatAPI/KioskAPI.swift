@@ -125,6 +125,8 @@ public struct KioskInfo: Codable, Sendable {
     public var languages: [String]
     /// `[kiosk] raffle_announcement` in every kiosk language; absent when the town set none.
     public var raffleAnnouncement: [String: String]?
+    /// Speech output; nil when the daemon has no usable speech.json.
+    public var speech: KioskSpeech?
     public init(locker: Layout, codeLength: Int, idleTimeoutSeconds: Int, office: OfficeView, demo: Bool, languages: [String],
                 raffleAnnouncement: [String: String]? = nil) {
         self.locker = locker

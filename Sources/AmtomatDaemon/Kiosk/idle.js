@@ -1,12 +1,12 @@
 /* Idle timeout with a warning (WCAG 2.2.1). */
-import { $ } from "./dom.js";
+import { $, emit } from "./dom.js";
 import { reset } from "./session.js";
 import { DOOR_REMINDER_SECONDS, IDLE_WARN_MAX_SECONDS, LONG_IDLE_FACTOR, state } from "./state.js";
 import { duration, t } from "./text.js";
 
 export function idleApplies() {
   if (state.visit.screen === "bye") return false;              // has its own short timer
-  if (state.visit.screen === "start") return state.visit.lang !== "de" || document.documentElement.classList.contains("large");
+  if (state.visit.screen === "start") return state.visit.lang !== "de" || !!state.visit.speech || document.documentElement.classList.contains("large");
   return true;
 }
 /** Seconds without a touch before the reset. Longer where the citizen is busy away from the screen
@@ -17,14 +17,16 @@ export function idleSeconds(screen) {
   return screen === "ticket" ? base * LONG_IDLE_FACTOR : base;
 }
 export function idleTick() {
-  const total = idleSeconds(state.visit.screen) * 1000;
+  // Listening takes longer than reading: speech mode has its own, longer timeout.
+  const speechTimeout = state.visit.speech && state.cfg.speech && state.cfg.speech.idleTimeoutSeconds;
+  const total = Math.max(speechTimeout || 0, idleSeconds(state.visit.screen)) * 1000;
   const warn = Math.min(IDLE_WARN_MAX_SECONDS * 1000, total / 2);
   if (!idleApplies()) { if (state.visit.idleOpen) closeIdle(); state.visit.lastActivity = Date.now(); return; }
   const idle = Date.now() - state.visit.lastActivity;
-  if (idle >= total) { reset(); return; }
+  if (idle >= total) { emit("idle-reset"); reset(); return; }
   if (idle >= total - warn) {
     const left = Math.ceil((total - idle) / 1000);
-    if (!state.visit.idleOpen) openIdle();
+    if (!state.visit.idleOpen) { openIdle(); emit("idle-warning", { seconds: left }); }
     $("#idle-text").textContent = t("idleText", { t: duration(left) });
   }
 }

@@ -1,6 +1,6 @@
 /* Keypad screen: pickup code and date of birth, the pickup request, the slowed terminal. */
 import { api } from "./api.js";
-import { $, $$ } from "./dom.js";
+import { $, $$, emit } from "./dom.js";
 import { showOffice } from "./screens/office.js";
 import { openCompartment } from "./screens/open.js";
 import { state } from "./state.js";
@@ -86,12 +86,14 @@ export function addDigit(d) {
     v = "";
   } else if (v.length >= maxLen()) {
     showMsg(t(state.visit.mode === "code" ? "codeFull" : "dobFull", { n: maxLen() }), "warn");
+    emit("entry-full", { total: maxLen() });
     return;
   }
   setValue(v + d);
   hideMsg();
   renderKeypad();
   announce(t("digitsEntered", { k: v.length + 1, n: maxLen() }));
+  emit("digit", { digit: d, count: v.length + 1, total: maxLen() });
 }
 export function delDigit() {
   if (state.visit.busy || isSlowed()) return;
@@ -102,6 +104,7 @@ export function delDigit() {
   hideMsg();
   renderKeypad();
   announce(t("digitsEntered", { k: v.length - 1, n: maxLen() }));
+  emit("digit-deleted", { count: v.length - 1, total: maxLen() });
 }
 export function clearAll() {
   if (state.visit.busy || isSlowed()) return;
@@ -126,6 +129,7 @@ export function showMsg(text, kind) {
       m.append(spin, document.createTextNode(text));
     } else m.textContent = text;
   }, 30);
+  emit("message", { text, kind });
 }
 export function hideMsg() { stop(state.visit.msgTimer); const m = $("#keypad-msg"); m.hidden = true; m.textContent = ""; }
 
@@ -219,14 +223,15 @@ export function startWait() {
       box.hidden = true;
       renderKeypad();
       announce(t("slowedOver"));
+      emit("slowed-over");
       $("#h-keypad").focus({ preventScroll: true });
       return;
     }
     $("#wait-timer").textContent = duration(left);
     // Polite announcements now and then, not every second.
     const marks = left > 60 ? left % 300 === 0 : (left === 60 || left === 30 || left === 10);
-    if (state.visit.waitAnnounced === -1) state.visit.waitAnnounced = left;
-    else if (marks && state.visit.waitAnnounced !== left) { state.visit.waitAnnounced = left; announce(t("slowedAnnounce", { t: duration(left) })); }
+    if (state.visit.waitAnnounced === -1) { state.visit.waitAnnounced = left; emit("slowed"); }
+    else if (marks && state.visit.waitAnnounced !== left) { state.visit.waitAnnounced = left; announce(t("slowedAnnounce", { t: duration(left) })); emit("slowed-tick"); }
   };
   stop(state.visit.waitTimer);
   state.visit.waitTimer = every(tick, 250);

@@ -8,6 +8,7 @@ import { bye } from "./screens/bye.js";
 import { toggleHelp } from "./screens/open.js";
 import { joinRaffle } from "./screens/raffle.js";
 import { buildLanguages } from "./screens/start.js";
+import { initSpeech } from "./speech.js";
 import { reset } from "./session.js";
 import { state } from "./state.js";
 import { nextQuestion, saveAnswer, startSurvey } from "./survey.js";
@@ -73,5 +74,6 @@ async function load() {
 }
 
 wire();
+initSpeech();
 applyLang();
 load();

@@ -1,5 +1,5 @@
 /* Reset: the next person sees nothing. */
-import { $ } from "./dom.js";
+import { $, emit } from "./dom.js";
 import { idleTick } from "./idle.js";
 import { hideMsg } from "./keypad.js";
 import { fresh, state } from "./state.js";
@@ -23,6 +23,7 @@ export function reset() {
   hideMsg();
   if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
   applyLang();
+  emit("reset");
   show("start");
   every(idleTick, 250);
 }

@@ -1,5 +1,5 @@
 /* Showing screens, the language, the live region. */
-import { $, $$ } from "./dom.js";
+import { $, $$, emit } from "./dom.js";
 import { renderKeypad } from "./keypad.js";
 import { renderBye } from "./screens/bye.js";
 import { renderOffice } from "./screens/office.js";
@@ -26,6 +26,7 @@ export function show(name, focusSel) {
   $("#main").scrollTop = 0;
   if (h) h.focus({ preventScroll: true });
   state.visit.lastActivity = Date.now();
+  emit("screen", { name });
 }
 
 export function applyLang() {

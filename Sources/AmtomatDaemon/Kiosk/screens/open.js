@@ -1,6 +1,6 @@
 /* Compartment open: the locker drawing and the door poll. */
 import { api } from "../api.js";
-import { $, esc } from "../dom.js";
+import { $, emit, esc } from "../dom.js";
 import { idleSeconds } from "../idle.js";
 import { fillOfficeCard, showOffice } from "./office.js";
 import { showThanks } from "./thanks.js";
@@ -120,6 +120,7 @@ export async function poll() {
     state.visit.lastDoor = door;
     $("#door-state").textContent = doorText(door, p.label);
     if (door !== "waiting") announce(doorText(door, p.label));
+    emit("door", { door });
   }
   const open = typeof d.doorOpenSeconds === "number" ? d.doorOpenSeconds : (Date.now() - state.visit.openedAt) / 1000;
   if (d.result === "door-open" && open >= state.visit.reminderAt) {
@@ -128,5 +129,6 @@ export async function poll() {
     rem.hidden = false;
     rem.textContent = t("doorReminder", { label: p.label });
     announce(t("doorReminder", { label: p.label }));
+    emit("door-reminder");
   }
 }
