@@ -30,6 +30,7 @@ public struct KioskAPI: Sendable {
             if let seconds = response.retryAfterSeconds { http.headers[.retryAfter] = String(seconds) }
             return http
         }
+        router.get("/api/terminal") { _, _ in try jsonResponse(await controller.terminalStatus()) }
         router.get("/api/pickup/{token}") { _, context in
             let token = try context.parameters.require("token")
             guard let status = try await controller.pickupStatus(token: token) else {
@@ -49,6 +50,7 @@ public struct KioskAPI: Sendable {
                 try simulator.closeDoor(try context.parameters.compartment())
                 return Response(status: .noContent)
             }
+            addDemoPhoneRoute(to: router)
             router.post("/api/demo/locks/{id}/jam") { request, context in
                 let body = try await decodeBody(JamRequest.self, from: request)
                 try simulator.jamLock(try context.parameters.compartment(), body.jammed)
@@ -68,6 +70,7 @@ public struct KioskAPI: Sendable {
         case .blocked: .init(code: 423, reasonPhrase: "Locked")
         case .slowed: .tooManyRequests
         case .fault: .serviceUnavailable
+        case .gone: .gone
         }
     }
 
