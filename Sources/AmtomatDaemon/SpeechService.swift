@@ -17,11 +17,11 @@ public struct SpeechService: Sendable {
     init?(files: StaticFiles, survey: SurveyDefinition?, office: OfficeView, cacheDirectory: URL?,
           espeak: String? = SpeechRenderer.findEspeak(), logger: Logger) {
         guard let catalogue = Self.loadCatalogue(files.data("speech.json"), logger: logger) else { return nil }
-        let sources = SpeechSources(catalogue: catalogue, survey: survey) { field, _ in
+        let sources = SpeechSources(catalogue: catalogue, survey: survey) { field, language in
             switch field {
             case "name": office.name
             case "phone": office.phone
-            case "hours": office.hours
+            case "hours": office.hoursByLanguage?[language].flatMap { $0.isEmpty ? nil : $0 } ?? office.hours
             default: nil
             }
         }

@@ -293,3 +293,31 @@ def test_speech_json_has_every_phrase_in_every_language(sdaemon):
         assert sorted(phrase["text"]) == sorted(LANGS) and all(v.strip() for v in phrase["text"].values()), pid
     for lang in LANGS:
         assert len(catalogue["months"][lang]) == 12
+
+
+def test_a_used_code_is_spoken_with_its_date_and_the_office(driver, sdaemon, screenshot_dir):
+    doc = sdaemon.deposit("S-3", kind="driving-licence", size="S")
+    status, body = sdaemon.http("POST", "/api/pickup", {"code": doc["code"]})
+    assert status == 200 and body["result"] == "open", body
+    sdaemon.close_door(int(doc["compartment"]))
+    deadline = time.time() + 15
+    while json.loads(sdaemon.cli("show", "S-3", json_output=True).stdout)["state"] != "collected":
+        assert time.time() < deadline, "the document was not collected"
+        time.sleep(0.2)
+    k = SpeechKiosk(driver, sdaemon, screenshot_dir).open()
+    k.keys("*", Keys.ENTER)
+    k.wait_screen("keypad")
+    m = k.mark()
+    k.keys(doc["code"], Keys.DELETE)
+    assert k.wait_said(m, "entry-cleared") == ["de:entry-cleared"]
+    k.keys(doc["code"], Keys.ENTER)
+    k.wait_screen("office", timeout=15)
+    said = k.wait_said(m, "screen-office")
+    today = k.d.execute_script("const d = new Date(); return [d.getDate(), d.getMonth() + 1, d.getFullYear()]")
+    assert said == [f"de:gone-collected day={today[0]} month={today[1]} year={today[2]}", "de:office-name",
+                    "de:office-phone-intro", "de:office-phone", "de:office-hours-intro", "de:office-hours",
+                    "de:back-to-start"], said
+    k.check_screen("code already used, speech on")
+    # The office details are the configured ones, the phone number digit by digit.
+    for c in said:
+        assert fetch(sdaemon, clip_url(c))[0] == 200, c

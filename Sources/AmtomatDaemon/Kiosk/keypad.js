@@ -113,6 +113,7 @@ export function clearAll() {
   hideMsg();
   renderKeypad();
   announce(t("cleared"));
+  emit("cleared");
 }
 export function showMsg(text, kind) {
   const m = $("#keypad-msg");

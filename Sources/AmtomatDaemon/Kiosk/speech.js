@@ -109,7 +109,7 @@ export function screenClips() {
         clip("close-reminder")];
     }
     case "office": {
-      const o = v.office || {}, out = [clip("screen-office")];
+      const o = v.office || {}, out = [officeClip()];
       if (v.officeKind !== "error" && o.name) out.push(clip("office-name"));
       if (v.officeKind !== "error" && o.phone) out.push(clip("office-phone-intro"), clip("office-phone"));
       if (v.officeKind !== "error" && o.hours) out.push(clip("office-hours-intro"), clip("office-hours"));
@@ -130,6 +130,17 @@ export function screenClips() {
     case "bye": return [clip("screen-bye")];
     default: return [];
   }
+}
+/** What the office screen is about: blocked or faulty (generic), at the office, or no longer waiting (with the date). */
+function officeClip() {
+  const v = state.visit, g = v.gone || {};
+  if (v.officeKind === "atOffice") return clip("at-office");
+  if (v.officeKind === "gone") {
+    const id = { collected: "gone-collected", withdrawn: "gone-withdrawn", returned: "gone-returned", expired: "gone-expired" }[g.state] || "gone-withdrawn";
+    const at = g.at ? new Date(g.at) : null;
+    if (at && !isNaN(at)) return clip(id, { day: at.getDate(), month: at.getMonth() + 1, year: at.getFullYear() });
+  }
+  return clip("screen-office");
 }
 function progressClip() { return clip("digit-deleted", { count: entered().length, total: total() }); }
 function waitClip() {
@@ -152,6 +163,7 @@ on("digit", d => {
     say("entry-complete", out, { queue: true, repeatable: false });
   }
 });
+on("cleared", () => { say("entry-cleared", [clip("entry-cleared")], { repeatable: false }); });
 on("digit-deleted", d => { say("digit-deleted", [clip("digit-deleted", { count: d.count, total: d.total })], { repeatable: false }); });
 on("entry-full", d => { say("entry-complete", [clip("entry-complete", { total: d.total })], { repeatable: false }); });
 on("message", d => {
