@@ -12,10 +12,13 @@ public struct KioskSpeech: Codable, Sendable, Equatable {
     public var privateListening: Bool
     /// `[kiosk] speech_idle_timeout_seconds`: the idle timeout while speech mode is on.
     public var idleTimeoutSeconds: Int
-    public init(available: Bool, privateListening: Bool, idleTimeoutSeconds: Int) {
+    /// `[kiosk] speech_hint_seconds`: the start screen's spoken hint comes this often; 0 = never.
+    public var hintSeconds: Int
+    public init(available: Bool, privateListening: Bool, idleTimeoutSeconds: Int, hintSeconds: Int = 40) {
         self.available = available
         self.privateListening = privateListening
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.hintSeconds = hintSeconds
     }
 }
 

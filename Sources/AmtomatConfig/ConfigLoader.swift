@@ -200,6 +200,7 @@ struct DocumentReader {
         result.demo = kiosk.bool("demo") ?? result.demo
         result.raffleAnnouncement = kiosk.localizedText("raffle_announcement", example: "Die Gewinner hängen ab dem 1. jedes Monats im Foyer des Rathauses aus.")
         result.privateListening = kiosk.bool("private_listening") ?? result.privateListening
+        result.speechHintSeconds = kiosk.int("speech_hint_seconds", in: 0...3600, example: 40) ?? result.speechHintSeconds
         if let speechIdle = kiosk.int("speech_idle_timeout_seconds", in: 1...Int.max, example: 180) {
             if speechIdle < result.idleTimeoutSeconds {
                 kiosk.report("in [kiosk], speech_idle_timeout_seconds = \(speechIdle) is shorter than idle_timeout_seconds = \(result.idleTimeoutSeconds)",

@@ -96,6 +96,8 @@ public struct KioskSettings: Sendable, Equatable {
     public var privateListening = false
     /// `speech_idle_timeout_seconds`: the idle timeout while speech mode is on (listening takes longer).
     public var speechIdleTimeoutSeconds = 180
+    /// `speech_hint_seconds`: how often the start screen says aloud how to switch speech on; 0 = never.
+    public var speechHintSeconds = 40
 
     /// The languages the kiosk offers, in the order of its language buttons.
     public static let languages = ["de", "en", "tr", "uk", "ar"]

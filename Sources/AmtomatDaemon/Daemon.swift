@@ -133,7 +133,8 @@ public struct Daemon: Sendable {
                                    cacheDirectory: state.appendingPathComponent("speech-cache"), logger: logger)
         info.speech = speech.map {
             KioskSpeech(available: $0.available, privateListening: settings.kiosk.privateListening,
-                        idleTimeoutSeconds: settings.kiosk.speechIdleTimeoutSeconds)
+                        idleTimeoutSeconds: settings.kiosk.speechIdleTimeoutSeconds,
+                        hintSeconds: settings.kiosk.speechHintSeconds)
         }
         if settings.kiosk.privateListening {
             logger.notice("private_listening is on: the kiosk reads entered digits back. Only set it where speech goes to a headphone jack, never a loudspeaker.")

@@ -35,3 +35,13 @@ import Testing
         #expect(found.line == line(in: text))
     }
 }
+
+@Suite struct SpeechHintTests {
+    @Test func theSpokenHintCanBeSlowedOrSilenced() throws {
+        #expect(try ConfigLoader.parse(minimalLocker).settings.kiosk.speechHintSeconds == 40)
+        #expect(try ConfigLoader.parse("[kiosk]\nspeech_hint_seconds = 0\n" + minimalLocker).settings.kiosk.speechHintSeconds == 0)
+        let text = "[kiosk]\nspeech_hint_seconds = -5 # <-\n" + minimalLocker
+        let found = try #require(diagnostics(text).first { $0.problem.contains("speech_hint_seconds") })
+        #expect(found.line == line(in: text))
+    }
+}

@@ -44,6 +44,11 @@ def private_daemon():
     yield from running_daemon(kiosk_extra=["private_listening = true"])
 
 
+@pytest.fixture
+def hint_daemon():
+    yield from running_daemon(kiosk_extra=["speech_hint_seconds = 3"])
+
+
 class SpeechKiosk(Kiosk):
     def log(self):
         return self.d.execute_script("return window.KIOSK_SPEECH_LOG.map(e => [e.kind, e.clips])")
@@ -321,3 +326,26 @@ def test_a_used_code_is_spoken_with_its_date_and_the_office(driver, sdaemon, scr
     # The office details are the configured ones, the phone number digit by digit.
     for c in said:
         assert fetch(sdaemon, clip_url(c))[0] == 200, c
+
+
+def test_the_start_screen_says_in_every_language_how_to_switch_speech_on(driver, hint_daemon, screenshot_dir):
+    k = SpeechKiosk(driver, hint_daemon, screenshot_dir).open()
+    m = k.mark()
+    said = k.wait_said(m, "attract", timeout=8)
+    assert said == [f"{l}:speech-hint" for l in LANGS]
+    # Only while speech is off and on the start screen.
+    k.keys("*")
+    k.wait_said(m, "speech-on")
+    m = k.mark()
+    time.sleep(4)
+    assert "attract" not in [kind for kind, _ in k.since(m)]
+    # Every language's hint exists as audio.
+    for c in said:
+        status, ctype, _, body = fetch(hint_daemon, clip_url(c))
+        assert status == 200 and ctype == "audio/wav", c
+
+
+def test_the_kiosk_api_describes_speech_output(sdaemon):
+    status, info = sdaemon.http("GET", "/api/kiosk")
+    assert status == 200
+    assert info["speech"] == {"available": True, "privateListening": False, "idleTimeoutSeconds": 20, "hintSeconds": 40}

@@ -11,7 +11,6 @@ import { state } from "./state.js";
 import { TEXT, t } from "./text.js";
 import { every } from "./timers.js";
 
-const ATTRACT_SECONDS = 40;     // the start screen says how to switch speech on this often, when speech is off
 const LOG_MAX = 300;
 
 const audio = new Audio();
@@ -253,7 +252,7 @@ function attract() {
   const langs = state.cfg.languages.filter(l => TEXT[l]);
   say("attract", langs.map(l => clip("speech-hint", {}, l)), { repeatable: false });
 }
-let attractTimer = null;
+let attractTimer = null;       // null until the configuration is known
 
 export function initSpeech() {
   document.addEventListener("keydown", speechKey, true);
@@ -272,7 +271,12 @@ export function initSpeech() {
     setButton();
     $("#btn-speech").hidden = !(state.cfg.speech && state.cfg.speech.available);
     $("#speech-hint").hidden = $("#btn-speech").hidden;
+    if (attractTimer === null) startAttract();
   });
+}
+/** Starts the attract loop once /api/kiosk has answered: every `speech.hintSeconds` ([kiosk] speech_hint_seconds). */
+function startAttract() {
+  const seconds = state.cfg.speech && state.cfg.speech.available ? state.cfg.speech.hintSeconds : 0;
   if (attractTimer) clearInterval(attractTimer);
-  attractTimer = setInterval(attract, ATTRACT_SECONDS * 1000);
+  attractTimer = seconds > 0 ? setInterval(attract, seconds * 1000) : null;
 }
