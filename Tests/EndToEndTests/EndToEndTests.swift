@@ -78,7 +78,7 @@ struct EndToEndTests {
         #expect(try await daemon.pickup(second.code).1.result == .rejected)
         let status = try daemon.cli(["--json", "status"])
         let view = try APIJSON.decoder().decode(StatusView.self, from: Data(status.stdout.utf8))
-        #expect(view.compartments.count == 6 && view.roles == ["clerk", "technician"])
+        #expect(view.compartments.count == 6 && view.roles == ["clerk", "notifier", "technician"])
         let rival = try run(binaryDirectory.appendingPathComponent("amtomatd").path, ["--config", daemon.configPath])
         #expect(rival.status == 1 && rival.stderr.contains("Another amtomatd is already running"),
                 "a second daemon on the same state directory refuses to start: \(rival.stderr)")
