@@ -190,7 +190,11 @@ public struct AuditEntryView: Codable, Sendable {
     public var reference: String?
     public var compartment: CompartmentID?
     public var detail: String?
-    public init(id: Int64, at: Date, user: String, action: String, reference: String?, compartment: CompartmentID?, detail: String?) {
+    /// The entry's place in the hash chain (`amtomat audit verify` names entries by it).
+    public var seq: Int64?
+    public init(id: Int64, at: Date, user: String, action: String, reference: String?, compartment: CompartmentID?, detail: String?,
+                seq: Int64? = nil) {
+        self.seq = seq
         self.id = id
         self.at = at
         self.user = user
@@ -198,6 +202,40 @@ public struct AuditEntryView: Codable, Sendable {
         self.reference = reference
         self.compartment = compartment
         self.detail = detail
+    }
+}
+
+/// The audit chain's head (`amtomat audit checkpoint`): keep `checkpoint` off the box and later
+/// run `amtomat audit verify --checkpoint SEQ:HASH` against it.
+public struct AuditHeadView: Codable, Sendable {
+    public var locker: String
+    /// `SEQ:HASH`, the form `verify --checkpoint` takes.
+    public var checkpoint: String
+    public var seq: Int64
+    public var hash: String
+    /// When the head entry was written (nil when every entry was pruned).
+    public var at: Date?
+    public init(locker: String, checkpoint: AuditCheckpoint, at: Date?) {
+        self.locker = locker
+        self.checkpoint = checkpoint.description
+        seq = checkpoint.seq
+        hash = checkpoint.hash
+        self.at = at
+    }
+}
+
+/// Audit entries counted per day, action and document kind; what is left of pruned entries.
+public struct AuditCountView: Codable, Sendable, Equatable {
+    public var day: String
+    public var action: String
+    /// The document kind, or "" when the entry named no document.
+    public var kind: String
+    public var count: Int
+    public init(day: String, action: String, kind: String, count: Int) {
+        self.day = day
+        self.action = action
+        self.kind = kind
+        self.count = count
     }
 }
 

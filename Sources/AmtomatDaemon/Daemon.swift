@@ -67,6 +67,7 @@ public struct Daemon: Sendable {
         controllerSettings.throttle = settings.throttle
         let office = OfficeView(name: settings.office.name, phone: settings.office.phone, hours: settings.office.hours)
         controllerSettings.office = office
+        controllerSettings.retention = settings.retention
         // Notifications only when a channel is configured; the sealing key lives beside pickup-code.key.
         var notices: NoticeDesk?
         if settings.notify.sms != nil || settings.notify.email != nil {
@@ -121,10 +122,20 @@ public struct Daemon: Sendable {
             compartments: config.locker.compartments.map {
                 KioskCompartment(id: $0.id, label: $0.label, column: $0.column, row: $0.row, size: $0.size)
             })
-        let info = KioskInfo(locker: layout, codeLength: settings.codes.length,
+        var info = KioskInfo(locker: layout, codeLength: settings.codes.length,
                              idleTimeoutSeconds: settings.kiosk.idleTimeoutSeconds, office: office,
                              demo: settings.kiosk.demo && simulator != nil, languages: ["de", "en", "tr", "uk", "ar"])
-        let kiosk = KioskAPI(controller: controller, info: info, files: files, simulator: simulator, survey: survey)
+        let speech = SpeechService(files: files, survey: survey.definition, office: office,
+                                   cacheDirectory: state.appendingPathComponent("speech-cache"), logger: logger)
+        info.speech = speech.map {
+            KioskSpeech(available: $0.available, privateListening: settings.kiosk.privateListening,
+                        idleTimeoutSeconds: settings.kiosk.speechIdleTimeoutSeconds)
+        }
+        if settings.kiosk.privateListening {
+            logger.notice("private_listening is on: the kiosk reads entered digits back. Only set it where speech goes to a headphone jack, never a loudspeaker.")
+        }
+        var kiosk = KioskAPI(controller: controller, info: info, files: files, simulator: simulator, survey: survey)
+        kiosk.speech = speech
         let host = settings.kiosk.host
         let kioskApp = Application(
             router: kiosk.buildRouter(),

@@ -20,6 +20,9 @@ public actor LockerController {
         public var office = OfficeView(name: "Bürgerbüro", phone: "", hours: "")
         /// How long a code waits in memory for the clerk's CLI to fetch it.
         public var codeDeliveryWindow: TimeInterval = 600
+        /// `[retention]`, applied once a day by the sweep; days are counted in `timeZone`.
+        public var retention = RetentionPolicy()
+        public var timeZone = TimeZone.current
         public init() {}
     }
 
@@ -44,6 +47,8 @@ public actor LockerController {
     private var pickups: [String: PickupSession] = [:]
     private var surveyTokens: [String: Date] = [:]
     private var eventTask: Task<Void, Never>?
+    /// The day retention last ran (memory only: after a restart it simply runs again).
+    private var retentionDay: String?
     /// Notifications (nil: the locker sends none, every code goes to the clerk).
     public nonisolated let notices: NoticeDesk?
     /// Deposits whose code went to the citizen: what the clerk's CLI is told instead of the code.
@@ -434,8 +439,33 @@ public actor LockerController {
         }
         dropStaleCodes()
         dropStaleSessions()
+        let today = RetentionPolicy.day(of: now(), in: settings.timeZone)
+        if retentionDay != today {
+            do {
+                try applyRetention()
+                retentionDay = today
+            } catch {
+                logger.error("Retention failed; it is tried again at the next sweep", metadata: ["error": "\(error)"])
+            }
+        }
         do { try notices?.sweep() } catch { logger.error("Notification sweep failed", metadata: ["error": "\(error)"]) }
         return expired.count
+    }
+
+    /// Deletes personal data past its retention period (`[retention]`; docs/privacy.md), audited.
+    @discardableResult
+    public func applyRetention() throws -> RetentionReport {
+        let report = try store.applyRetention(settings.retention, at: now(), in: settings.timeZone)
+        if let refused = report.pruneRefused {
+            logger.error("Old audit entries are kept because the audit log does not verify; run 'amtomat audit verify'",
+                         metadata: ["problem": "\(refused)"])
+        }
+        if report.erasedDocuments > 0 || report.prunedAuditEntries > 0 {
+            logger.info("Retention: personal data past its period deleted",
+                        metadata: ["documents": "\(report.erasedDocuments)", "auditEntries": "\(report.prunedAuditEntries)",
+                                   "checkpoint": "\(report.checkpoint?.description ?? "-")"])
+        }
+        return report
     }
 
     func handle(_ event: LockerEvent) async {

@@ -37,11 +37,12 @@ struct Amtomat: AsyncParsableCommand {
         discussion: """
         Clerks: deposit, list, show, reissue, extend, withdraw, expired, notifications, survey, raffle.
         Technicians: selftest, hw, open, block, unblock.
-        Everyone with a role: status, audit. With the simulated locker: sim.
+        Everyone with a role: status, audit (log, verify, checkpoint, counts). With the simulated locker: sim.
         --socket PATH (or $AMTOMAT_SOCKET) and --json work with every command.
 
         Exit codes:
           0   done
+          1   audit verify: the audit log was changed (or does not match the checkpoint)
           64  wrong usage
           65  the daemon refused the input
           66  no such document or compartment

@@ -225,20 +225,3 @@ struct Status: LockerCommand {
         }
     }
 }
-
-struct Audit: LockerCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Show the audit log: who changed what, when.",
-        discussion: "Example:\n  amtomat audit --limit 20")
-    @OptionGroup var options: GlobalOptions
-    @Option(help: "How many of the latest entries.") var limit = 50
-
-    func execute() async throws {
-        let entries = try await options.get("/audit?limit=\(limit)", as: [AuditEntryView].self)
-        if options.json { return try options.printJSON(entries) }
-        for e in entries {
-            print([shown(e.at, seconds: true), e.user, e.action, e.reference ?? "-", e.compartment.map { "compartment \($0)" } ?? "-", e.detail ?? ""]
-                .joined(separator: "  "))
-        }
-    }
-}
