@@ -153,7 +153,8 @@ on("entry-full", d => { say("entry-complete", [clip("entry-complete", { total: d
 on("message", d => {
   const m = d.text;
   if (m === t("checking")) say("checking", [clip("checking")], { repeatable: false });
-  else if (m === t("rejected")) say("rejected", [clip("rejected"), clip(state.visit.mode === "code" ? "screen-code" : "screen-dob", state.visit.mode === "code" ? { digits: total() } : {})]);
+  // A wrong code or date of birth (issue 7 wording): spoken with the catalogue's "rejected" phrase for now.
+  else if (m === t("rejected") || m.startsWith(t("rejectedCode")) || m.startsWith(t("dobMismatch"))) say("rejected", [clip("rejected"), clip(state.visit.mode === "code" ? "screen-code" : "screen-dob", state.visit.mode === "code" ? { digits: total() } : {})]);
   else if (m === t("dobInvalid")) say("date-invalid", [clip("date-invalid")]);
   else if (m === t("codeIncomplete", { n: state.cfg.codeLength })) say("entry-incomplete", [clip("entry-incomplete", { count: entered().length, total: total() })]);
 });
