@@ -40,19 +40,36 @@ public struct KioskCompartment: Codable, Sendable, Equatable {
 public struct PickupResponse: Codable, Sendable {
     public enum Result: String, Codable, Sendable {
         case open, secondFactor = "second-factor", rejected, blocked, slowed, fault
+        /// The document is in a compartment a technician blocked: it is collected at the office.
+        case atOffice = "at-office"
     }
     public var result: Result
     public var pickup: String?
     public var compartment: KioskCompartment?
     public var retryAfterSeconds: Int?
     public var office: OfficeView?
+    /// On `rejected`: wrong attempts left before the terminal slows down (1 = the last free one).
+    public var attemptsLeft: Int?
     public init(result: Result, pickup: String? = nil, compartment: KioskCompartment? = nil,
-                retryAfterSeconds: Int? = nil, office: OfficeView? = nil) {
+                retryAfterSeconds: Int? = nil, office: OfficeView? = nil, attemptsLeft: Int? = nil) {
         self.result = result
         self.pickup = pickup
         self.compartment = compartment
         self.retryAfterSeconds = retryAfterSeconds
         self.office = office
+        self.attemptsLeft = attemptsLeft
+    }
+}
+
+/// `GET /api/terminal`: whether the terminal is slowed, so a reloaded page shows the wait at once.
+public struct TerminalStatus: Codable, Sendable, Equatable {
+    /// Seconds until the next attempt is taken (0: not slowed).
+    public var slowedSeconds: Int
+    /// Wrong attempts left before the terminal slows down.
+    public var attemptsLeft: Int
+    public init(slowedSeconds: Int, attemptsLeft: Int) {
+        self.slowedSeconds = slowedSeconds
+        self.attemptsLeft = attemptsLeft
     }
 }
 

@@ -104,7 +104,7 @@ public struct CodeSettings: Sendable, Equatable {
     public var secondFactor: SecondFactorPolicy
 
     public init(
-        length: Int = 12, defaultHoldDays: Int = 14, maxHoldDays: Int = 28,
+        length: Int = 14, defaultHoldDays: Int = 14, maxHoldDays: Int = 28,
         secondFactor: SecondFactorPolicy = SecondFactorPolicy()
     ) {
         self.length = length

@@ -28,6 +28,7 @@ public struct KioskAPI: Sendable {
             if let seconds = response.retryAfterSeconds { http.headers[.retryAfter] = String(seconds) }
             return http
         }
+        router.get("/api/terminal") { _, _ in try jsonResponse(await controller.terminalStatus()) }
         router.get("/api/pickup/{token}") { _, context in
             let token = try context.parameters.require("token")
             guard let status = try await controller.pickupStatus(token: token) else {
@@ -60,7 +61,7 @@ public struct KioskAPI: Sendable {
 
     static func status(for result: PickupResponse.Result) -> HTTPResponse.Status {
         switch result {
-        case .open, .secondFactor: .ok
+        case .open, .secondFactor, .atOffice: .ok
         case .rejected: .forbidden
         case .blocked: .init(code: 423, reasonPhrase: "Locked")
         case .slowed: .tooManyRequests

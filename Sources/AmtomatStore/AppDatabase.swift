@@ -100,6 +100,7 @@ public final class AppDatabase: Sendable {
             }
         }
         registerSurveyMigrations(&migrator)
+        registerThrottleMigrations(&migrator)
         return migrator
     }
 }

@@ -55,6 +55,9 @@ def config_text(tmp: Path, demo: bool = True, idle: int = 8) -> str:
         "port = 0",
         f"demo = {'true' if demo else 'false'}",
         f"idle_timeout_seconds = {idle}",
+        # The kiosk tests type 12-digit codes; the default is 14 (docs/adr/0050).
+        "[codes]",
+        "length = 12",
         "[throttle]",
         "free_attempts = 3",
         "refill_seconds = 20",
