@@ -247,8 +247,8 @@ enum SurveyReportFormat {
         }
         if r.definitionMissing { out += t.definitionMissing + "\n" }
         if r.responses > 0 && r.responses < 5 { out += t.fewResponses(r.responses) + "\n" }
-        let labelWidth = max(8, r.questions.flatMap(\.options).map(\.label.count).max() ?? 8)
         for q in r.questions {
+            let labelWidth = max(8, q.options.map(\.label.count).max() ?? 8)
             out += "\n\(q.title)\n"
             var summary = "  \(t.answers(q.answered))"
             if q.type == "multi" { summary += ", " + t.severalOptions }

@@ -265,4 +265,29 @@ struct CLIUsabilityTests {
         #expect(survey.status == 64 && survey.stderr.contains("de, en, tr, uk or ar"), "\(survey.stderr)")
         _ = issued
     }
+
+    @Test("the survey report speaks one language throughout, with its date format and the locker's and office's names")
+    func surveyReportLanguage() async throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let english = try daemon.cli(["survey", "report", "--language", "en"])
+        #expect(english.status == 0, "\(english.stderr)")
+        #expect(english.stdout.hasPrefix("Satisfaction survey · E2E · Bürgerbüro Test\nPeriod: all days"), "\(english.stdout)")
+        #expect(english.stdout.contains("How satisfied are you"), "the questions in English too")
+        let german = try daemon.cli(["survey", "report", "--language", "de", "--from", "2026-01-01", "--to", "2026-03-31"])
+        #expect(german.stdout.contains("Zeitraum: 01.01.2026 bis 31.03.2026") && german.stdout.contains("Wie zufrieden"), "\(german.stdout)")
+        #expect(!german.stdout.contains("Responses"))
+        for (language, created) in [("de", "Erstellt am "), ("en", "Created on ")] {
+            let file = daemon.directory.appendingPathComponent("report-\(language).html").path
+            #expect(try daemon.cli(["survey", "report", "--language", language, "--html", file]).status == 0)
+            let page = try String(contentsOfFile: file, encoding: .utf8)
+            #expect(page.contains("<html lang=\"\(language)\"") && page.contains("E2E") && page.contains("Bürgerbüro Test"))
+            #expect(page.contains(created), "\(language): footer in the same language")
+            #expect(!page.contains("/2026, ") && !page.contains(" AM") && !page.contains(" PM"), "no US date in a \(language) report")
+            if language == "en" { #expect(!page.contains("Antworten") && !page.contains("Zeitraum"), "no German in the English report") }
+        }
+        let arabic = try daemon.cli(["survey", "report", "--language", "ar"]).stdout.split(separator: "\n").map(String.init)
+        let bars = arabic.filter { $0.contains("\u{2068}") }
+        #expect(!bars.isEmpty && bars.allSatisfy { $0.contains("\u{2069}") }, "each Arabic label is isolated, so the bars keep their column")
+    }
 }
