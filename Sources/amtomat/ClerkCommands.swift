@@ -14,6 +14,10 @@ struct Deposit: LockerCommand {
           amtomat deposit --kind passport --reference PA-0815 --size M --dob 1984-03-27
           amtomat deposit --kind driving-licence --reference FS-4711 --size S
           amtomat deposit --kind other --reference X-12 --size L --accessible
+          amtomat deposit --kind id-card --reference PA-16 --size S --phone 01712345678
+
+        With --phone or --email the code goes to the citizen by SMS or e-mail (in the language of --language) when the door closes, \
+        and you see only where it went (masked). Several documents may share one contact; each gets its own code.
         """
     )
     @OptionGroup var options: GlobalOptions
@@ -25,6 +29,9 @@ struct Deposit: LockerCommand {
     @Option(parsing: .unconditional, help: "Days the document waits before it goes back to the counter (default from the configuration).") var holdDays: Int?
     @Option(name: [.customLong("date-of-birth"), .customLong("dob")],
             help: ArgumentHelp("The citizen's date of birth, the second factor at pickup (--dob for short).", valueName: "YYYY-MM-DD")) var dateOfBirth: String?
+    @Option(help: ArgumentHelp("Send the code by SMS to this mobile number (0171 2345678 or +49 171 2345678).", valueName: "number")) var phone: String?
+    @Option(help: ArgumentHelp("Send the code by e-mail to this address.", valueName: "address")) var email: String?
+    @Option(help: ArgumentHelp("The citizen's language for the messages: de, en, tr, uk or ar.", valueName: "language")) var language: NoticeLanguage?
 
     func validate() throws {
         if let holdDays, holdDays < 1 { throw ValidationError("--hold-days must be at least 1.") }
@@ -36,11 +43,22 @@ struct Deposit: LockerCommand {
                 throw ValidationError("\(problem); check the date of birth on the application.")
             }
         }
+        if let phone {
+            do { _ = try PhoneNumber.normalise(phone) } catch { throw ValidationError(error.description) }
+        }
+        if let email {
+            do { _ = try EmailAddress.normalise(email) } catch { throw ValidationError(error.description) }
+        }
+        if language != nil && phone == nil && email == nil {
+            throw ValidationError("--language chooses the language of the SMS or e-mail; give --phone or --email too, or leave it out.")
+        }
     }
 
     func execute() async throws {
         let request = DepositRequest(kind: kind, reference: reference, size: size, accessible: accessible,
-                                     holdDays: holdDays, dateOfBirth: dateOfBirth)
+                                     holdDays: holdDays, dateOfBirth: dateOfBirth,
+                                     phone: phone.flatMap { try? PhoneNumber.normalise($0) },
+                                     email: email.flatMap { try? EmailAddress.normalise($0) }, language: language)
         let started = try await options.post("/documents", request, as: DepositStarted.self)
         progress("Compartment \(compartmentName(started.compartment, label: started.label)) is open. Put the document in and close the door.")
         while true {
@@ -59,6 +77,13 @@ struct Deposit: LockerCommand {
                     print("Compartment \(compartmentName(issued.compartment, label: issued.label)) · valid until \(shown(issued.expiresAt))")
                     print("Give this code to the citizen now; it is shown only once.")
                 }
+                return
+            case .sent:
+                guard let sent = answer.sent else { throw Refused(message: "The daemon said nothing about the notification.", code: 70) }
+                if options.json { return try options.printJSON(sent) }
+                print("Document \(sent.reference) is ready in compartment \(sent.compartment) · valid until \(shown(sent.expiresAt))")
+                for to in sent.sentTo { print("Pickup code: \(to)") }
+                print("Check delivery with 'amtomat notifications'.")
                 return
             case .doorOpen:
                 progress(answer.message ?? "Still waiting for the door to close…")
@@ -208,6 +233,9 @@ struct Status: LockerCommand {
         } else {
             print("Terminal: ready; \(counted(terminal.attemptsLeft, "wrong attempt")) left before it slows down.")
         }
+        if let n = s.notifications {
+            print("Notifications: \(n.waiting) waiting, \(n.failed) failed\(n.failed > 0 ? " — see 'amtomat notifications'" : "").")
+        }
         let open = s.openDoors ?? []
         print(open.isEmpty ? "Open doors: none" : "Open doors:")
         for door in open {
@@ -216,24 +244,6 @@ struct Status: LockerCommand {
         }
         for c in s.compartments where c.state == .blocked || c.door == .unknown {
             print("  compartment \(compartmentName(c.id, label: c.label)): \(c.state.rawValue), door \(c.door.rawValue)\(c.blockReason.map { " — \($0)" } ?? "")")
-        }
-    }
-}
-
-struct Audit: LockerCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Show the audit log: who changed what, when.",
-        discussion: "Example:\n  amtomat audit --limit 20")
-    @OptionGroup var options: GlobalOptions
-    @Option(help: "How many of the latest entries.") var limit = 50
-
-    func execute() async throws {
-        let entries = try await options.get("/audit?limit=\(limit)", as: [AuditEntryView].self)
-        if options.json { return try options.printJSON(entries) }
-        let labels = Dictionary(uniqueKeysWithValues: try await options.get("/status", as: StatusView.self).compartments.map { ($0.id, $0.label) })
-        for e in entries {
-            print([shown(e.at, seconds: true), e.user, e.action, e.reference ?? "-", e.compartment.map { "compartment \(compartmentName($0, label: labels[$0]))" } ?? "-", e.detail ?? ""]
-                .joined(separator: "  "))
         }
     }
 }
