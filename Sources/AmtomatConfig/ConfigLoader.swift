@@ -270,8 +270,10 @@ struct DocumentReader {
         result.capacity = throttle.int("free_attempts", in: 1...Int.max, example: 5,
                                        rangeFix: "Allow at least one attempt, or nobody could ever collect a document.")
             ?? result.capacity
-        result.refillSeconds = throttle.double("refill_seconds", in: 1...Double.greatestFiniteMagnitude, example: "1800")
+        result.refillSeconds = throttle.double("refill_seconds", in: 1...Double.greatestFiniteMagnitude, example: "60")
             ?? result.refillSeconds
+        result.firstWaitSeconds = throttle.double("first_wait_seconds", in: 1...Double.greatestFiniteMagnitude, example: "5")
+            ?? result.firstWaitSeconds
         throttle.finishReading()
         return result
     }
@@ -286,7 +288,7 @@ struct DocumentReader {
         let chance = bound.chanceWithoutSecondFactor
         let odds = chance >= 1 ? "certain" : "about 1 in \(Int((1 / chance).rounded()))"
         let problem = "\(codes.length)-digit pickup codes are too easy to guess: over \(codes.maxHoldDays) days the terminal allows \(format(bound.guessesAllowed)) wrong codes, so with up to \(GuessingBound.largestLocker) documents waiting the chance to open a compartment is \(String(format: "%.1e", chance)) (\(odds)), above the target of \(String(format: "%.0e", GuessingBound.target))"
-        let slower = "shorten max_hold_days, or make the terminal slower with a smaller [throttle] free_attempts or a larger refill_seconds"
+        let slower = "shorten max_hold_days, or make the terminal slower with a larger [throttle] refill_seconds (which also lengthens the longest wait)"
         let shortest = bound.shortestSafeCodeLength
         let fix = shortest <= CodeSettings.lengthRange.upperBound
             ? "Set length = \(shortest) or more in [codes]; or \(slower)."
@@ -294,7 +296,7 @@ struct DocumentReader {
         // Point at the setting most likely changed last: the code length, else the hold period, else the throttle.
         let places: [(String, SourceLocator.Table)] = [
             ("length", .path(["codes"])), ("max_hold_days", .path(["codes"])),
-            ("free_attempts", .path(["throttle"])), ("refill_seconds", .path(["throttle"])),
+            ("free_attempts", .path(["throttle"])), ("refill_seconds", .path(["throttle"])), ("first_wait_seconds", .path(["throttle"])),
         ]
         let position = places.lazy.compactMap { self.log.locator.position(of: $0.0, in: $0.1) }.first
         log.report(problem, fix: fix, at: position)

@@ -148,7 +148,7 @@ public struct CodeSettings: Sendable, Equatable {
     public var rememberFinishedDays: Int
 
     public init(
-        length: Int = 12, defaultHoldDays: Int = 14, maxHoldDays: Int = 28,
+        length: Int = 14, defaultHoldDays: Int = 14, maxHoldDays: Int = 28,
         secondFactor: SecondFactorPolicy = SecondFactorPolicy(), rememberFinishedDays: Int = 60
     ) {
         self.length = length

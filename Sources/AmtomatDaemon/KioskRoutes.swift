@@ -65,7 +65,7 @@ public struct KioskAPI: Sendable {
 
     static func status(for result: PickupResponse.Result) -> HTTPResponse.Status {
         switch result {
-        case .open, .secondFactor: .ok
+        case .open, .secondFactor, .atOffice: .ok
         case .rejected: .forbidden
         case .blocked: .init(code: 423, reasonPhrase: "Locked")
         case .slowed: .tooManyRequests
