@@ -32,6 +32,10 @@ public struct DaemonSettings: Sendable, Equatable {
     /// `[daemon] allow_weak_codes_for_tests`: skips the guessing-bound check so that tests can use a
     /// fast throttle. Never set it on a real locker; the daemon logs a warning when it is on.
     public var allowWeakCodesForTests = false
+    /// `[survey] questions`: the questionnaire (JSON) a town edits; nil means the shipped default
+    /// (`/usr/share/amtomat/survey.json`, see `SurveyFiles`). Relative paths are already resolved
+    /// against the configuration file's folder.
+    public var surveyQuestions: String? = nil
 
     public init(
         backend: Backend = .simulated, stateDirectory: String = "/var/lib/amtomat",
@@ -82,6 +86,9 @@ public struct KioskSettings: Sendable, Equatable {
     public var idleTimeoutSeconds: Int
     /// Demo mode for trying the locker out; only with the simulated backend.
     public var demo: Bool
+    /// `[kiosk] files`: the folder with the kiosk page (index.html, …); nil means the installed
+    /// `/usr/share/amtomat/kiosk` next to the binary, or the files built into a development build.
+    public var files: String? = nil
 
     public init(host: String = "127.0.0.1", port: Int = 8080, idleTimeoutSeconds: Int = 60, demo: Bool = false) {
         self.host = host
