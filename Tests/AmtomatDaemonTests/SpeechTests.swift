@@ -12,7 +12,10 @@ private let languages = ["ar", "de", "en", "tr", "uk"]
 private func bundledSources() throws -> SpeechSources {
     let files = StaticFiles.bundled()
     let catalogue = try JSONDecoder().decode(SpeechCatalogue.self, from: Data(try #require(files.data("speech.json"))))
-    let survey = try JSONDecoder().decode(SurveyDefinition.self, from: Data(try #require(files.data("survey.json"))))
+    // The questionnaire the packages ship (hardware/survey.json), as the daemon serves it.
+    let surveyFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("hardware/survey.json")
+    let survey = try JSONDecoder().decode(SurveyDefinition.self, from: try Data(contentsOf: surveyFile))
     return SpeechSources(catalogue: catalogue, survey: survey) { field, _ in
         ["name": "Bürgerbüro Willich", "phone": "02154 949-0", "hours": "Mo–Fr 8–12 Uhr"][field]
     }
