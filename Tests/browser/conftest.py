@@ -43,7 +43,7 @@ OFFICE = {"name": "Bürgerbüro Test", "phone": "0000 123", "hours": "Mo 8–12"
 RAFFLE_ANNOUNCEMENT = {"de": "Aushang im Foyer, jeden Monatsersten", "en": "Notice in the foyer, on the 1st of each month"}
 
 
-def config_text(tmp: Path, demo: bool = True, idle: int = 8, kiosk_extra=()) -> str:
+def config_text(tmp: Path, demo: bool = True, idle: int = 12, kiosk_extra=()) -> str:
     lines = [
         "[locker]",
         'name = "Testrathaus"',
@@ -61,7 +61,7 @@ def config_text(tmp: Path, demo: bool = True, idle: int = 8, kiosk_extra=()) -> 
         *kiosk_extra,
         "[throttle]",
         "free_attempts = 3",
-        "refill_seconds = 20",
+        "refill_seconds = 60",
         "[office]",
         f'name = "{OFFICE["name"]}"',
         f'phone = "{OFFICE["phone"]}"',
@@ -83,7 +83,7 @@ def config_text(tmp: Path, demo: bool = True, idle: int = 8, kiosk_extra=()) -> 
 class Daemon:
     """A running amtomatd plus helpers that drive it like a clerk (CLI) or a technician (demo API)."""
 
-    def __init__(self, tmp: Path, demo: bool = True, idle: int = 8, kiosk_extra=()):
+    def __init__(self, tmp: Path, demo: bool = True, idle: int = 12, kiosk_extra=()):
         self.tmp = tmp
         self.bin = bin_dir()
         self.config = tmp / "amtomat.toml"
