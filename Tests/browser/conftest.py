@@ -64,6 +64,7 @@ def config_text(tmp: Path, demo: bool = True, idle: int = 12, kiosk_extra=()) ->
         "length = 12",
         "[throttle]",
         "free_attempts = 3",
+        "first_wait_seconds = 40",   # long enough to reload the page and still see the wait
         "refill_seconds = 60",
         "[office]",
         f'name = "{OFFICE["name"]}"',
