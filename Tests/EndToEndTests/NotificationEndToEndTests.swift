@@ -184,7 +184,7 @@ func eventually(_ seconds: Double = 15, _ condition: () throws -> Bool) async re
 
 /// "4821 0937 5512" in a message → "482109375512".
 func code(in text: String) -> String? {
-    guard let r = text.range(of: #"\d{4} \d{4} \d{4}"#, options: .regularExpression) else { return nil }
+    guard let r = text.range(of: #"\d{4}(?: \d{1,4})+"#, options: .regularExpression) else { return nil }
     return text[r].filter(\.isNumber)
 }
 
