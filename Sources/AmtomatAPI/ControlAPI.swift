@@ -17,8 +17,16 @@ public struct DepositRequest: Codable, Sendable {
     public var accessible: Bool
     public var holdDays: Int?
     public var dateOfBirth: String?
+    /// Where the code goes instead of to the clerk (normalised again by the daemon).
+    public var phone: String?
+    public var email: String?
+    public var language: NoticeLanguage?
     public init(kind: DocumentKind, reference: String, size: SizeClass, accessible: Bool = false,
-                holdDays: Int? = nil, dateOfBirth: String? = nil) {
+                holdDays: Int? = nil, dateOfBirth: String? = nil,
+                phone: String? = nil, email: String? = nil, language: NoticeLanguage? = nil) {
+        self.phone = phone
+        self.email = email
+        self.language = language
         self.kind = kind
         self.reference = reference
         self.size = size
@@ -56,11 +64,14 @@ public struct CodeIssued: Codable, Sendable {
 
 /// The answer to "wait for the code": either the code, or still waiting for the door.
 public struct AwaitCodeResponse: Codable, Sendable {
-    public enum Status: String, Codable, Sendable { case issued, doorOpen = "door-open", noCode = "no-code" }
+    /// `sent`: the document has a contact; the code went to the citizen (see `sent`).
+    public enum Status: String, Codable, Sendable { case issued, doorOpen = "door-open", noCode = "no-code", sent }
     public var status: Status
     public var issued: CodeIssued?
     public var message: String?
-    public init(status: Status, issued: CodeIssued? = nil, message: String? = nil) {
+    public var sent: NoticeQueued?
+    public init(status: Status, issued: CodeIssued? = nil, message: String? = nil, sent: NoticeQueued? = nil) {
+        self.sent = sent
         self.status = status
         self.issued = issued
         self.message = message
@@ -154,8 +165,12 @@ public struct StatusView: Codable, Sendable {
     public var compartments: [CompartmentView]
     public var documents: [String: Int]
     public var terminalFreeAttempts: Int
+    /// Outbox counts (nil from a daemon without notifications).
+    public var notifications: NotificationCounts?
     public init(locker: String, backend: String, version: String, you: String, roles: [String],
-                compartments: [CompartmentView], documents: [String: Int], terminalFreeAttempts: Int) {
+                compartments: [CompartmentView], documents: [String: Int], terminalFreeAttempts: Int,
+                notifications: NotificationCounts? = nil) {
+        self.notifications = notifications
         self.locker = locker
         self.backend = backend
         self.version = version

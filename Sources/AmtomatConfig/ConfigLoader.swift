@@ -124,6 +124,11 @@ struct DocumentReader {
         settings.doors = readDoors()
         settings.office = readOffice()
         settings.retention = readRetention(maxHoldDays: settings.codes.maxHoldDays)
+        settings.notify = readNotify()
+        if settings.notify.demoInbox != nil && !settings.kiosk.demo {
+            log.report("in [notify], demo_inbox is set but [kiosk] demo is off", fix: "Remove demo_inbox: it belongs to the demonstration locker (bash hardware/demo) only.",
+                       at: "demo_inbox", in: .path(["notify"]))
+        }
         // Compartments last: whether they need GPIO lines depends on the backend.
         let compartments = readCompartments(backend: settings.backend, coil: coil)
         top.finishReading()
@@ -173,6 +178,7 @@ struct DocumentReader {
         result.socketGroup = control.group("socket_group", example: "amtomat")
         result.clerkGroup = control.group("clerk_group", example: result.clerkGroup) ?? result.clerkGroup
         result.technicianGroup = control.group("technician_group", example: result.technicianGroup) ?? result.technicianGroup
+        result.notifierGroup = control.group("notifier_group", example: result.notifierGroup) ?? result.notifierGroup
         control.finishReading()
         return result
     }
@@ -192,6 +198,18 @@ struct DocumentReader {
         result.port = kiosk.int("port", in: 0...65535, example: 8080) ?? result.port
         result.idleTimeoutSeconds = kiosk.int("idle_timeout_seconds", in: 1...Int.max, example: 60) ?? result.idleTimeoutSeconds
         result.demo = kiosk.bool("demo") ?? result.demo
+        result.privateListening = kiosk.bool("private_listening") ?? result.privateListening
+        if let speechIdle = kiosk.int("speech_idle_timeout_seconds", in: 1...Int.max, example: 180) {
+            if speechIdle < result.idleTimeoutSeconds {
+                kiosk.report("in [kiosk], speech_idle_timeout_seconds = \(speechIdle) is shorter than idle_timeout_seconds = \(result.idleTimeoutSeconds)",
+                             fix: "Listening takes longer than reading: set speech_idle_timeout_seconds to at least \(result.idleTimeoutSeconds) (the default is 180).",
+                             at: "speech_idle_timeout_seconds")
+            } else {
+                result.speechIdleTimeoutSeconds = speechIdle
+            }
+        } else if result.speechIdleTimeoutSeconds < result.idleTimeoutSeconds {
+            result.speechIdleTimeoutSeconds = result.idleTimeoutSeconds
+        }
         if result.demo && backend == .gpiod {
             kiosk.report("in [kiosk], demo = true is not allowed with backend \"gpiod\"",
                          fix: "Set demo = false, or use backend = \"simulated\" in [daemon] for a demonstration locker.", at: "demo")

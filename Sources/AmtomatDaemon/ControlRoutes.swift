@@ -58,6 +58,7 @@ public struct ControlAPI: Sendable {
     let version: String
     let metricsText: @Sendable () -> String
     let survey: SurveyService?
+    var notices: NoticeDesk? = nil
 
     func buildRouter(roleMap: RoleMap, groupNames: (clerk: String, technician: String)) -> Router<ControlContext> {
         let router = Router(context: ControlContext.self)
@@ -209,6 +210,7 @@ public struct ControlAPI: Sendable {
         }
 
         survey?.addControlRoutes(to: router)
+        addNotifyRoutes(to: router)
 
         // Simulated locker only: what a person does at the box.
         router.post("/sim/doors/{id}/close") { _, context in
@@ -271,7 +273,8 @@ public struct ControlAPI: Sendable {
                           version: version, you: context.peer?.userName ?? "?",
                           roles: context.roles.map(\.rawValue).sorted(), compartments: try await compartmentViews(),
                           documents: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
-                          terminalFreeAttempts: await controller.terminalFreeAttempts())
+                          terminalFreeAttempts: await controller.terminalFreeAttempts(),
+                          notifications: try notices?.counts())
     }
 
     func lines() async -> [LineView] {

@@ -20,6 +20,8 @@ public final class AppDatabase: Sendable {
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Deleted contacts and erased sealed codes are overwritten with zeros, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
             // A locker's working set is tiny; a small page cache per connection keeps the daemon lean
             // on a Raspberry Pi even with years of history in the file.
             try db.execute(sql: "PRAGMA cache_size = -512")
@@ -105,6 +107,7 @@ public final class AppDatabase: Sendable {
         }
         registerSurveyMigrations(&migrator)
         registerAuditChainMigrations(&migrator)
+        Outbox.register(&migrator)
         return migrator
     }
 }
