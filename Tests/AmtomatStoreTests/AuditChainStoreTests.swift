@@ -23,7 +23,7 @@ struct AuditChainStoreTests {
                                     secondFactorDigest: Data([7, 7]), doors: allClosed(sixCompartments), by: Actor("anna"), at: t)
         doc = try store.change(doc, to: .loading, action: "open-for-loading", by: Actor("anna"), at: t + 1)
         doc = try store.change(doc, to: .ready, action: "loaded", by: .daemon, at: t + 2) {
-            $0.codeDigest = Data(reference.utf8)
+            $0.codeDigest = Data(reference.utf8.reversed())  // not the reference's own bytes: the file check looks for those
             $0.readyAt = t + 2
             $0.expiresAt = t + 14 * 86_400
         }
