@@ -70,6 +70,7 @@ public struct KioskAPI: Sendable {
         case .blocked: .init(code: 423, reasonPhrase: "Locked")
         case .slowed: .tooManyRequests
         case .fault: .serviceUnavailable
+        case .gone: .gone
         }
     }
 
