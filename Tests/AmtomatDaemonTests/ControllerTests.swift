@@ -128,10 +128,13 @@ struct ControllerTests {
     func throttleIsTheTerminals() async throws {
         let rig = try await Rig(throttle: .init(capacity: 3, refillSeconds: 60, firstWaitSeconds: 30))
         let issued = try await rig.deposit("F-1")
-        for left in [2, 1, 0] {
+        var left: [Int?] = []
+        for _ in 0..<3 {
             let r = try await rig.controller.pickup(code: "00000000000000", dateOfBirth: nil)
-            #expect(r.result == .rejected && r.attemptsLeft == left, "the kiosk can warn before the last free attempt")
+            #expect(r.result == .rejected)
+            left.append(r.attemptsLeft)
         }
+        #expect(left == [2, 1, 0])
         let slowed = try await rig.controller.pickup(code: issued.code, dateOfBirth: nil)
         #expect(slowed.result == .slowed && slowed.retryAfterSeconds == 30)
         #expect(await rig.controller.terminalStatus() == TerminalStatus(slowedSeconds: 30, attemptsLeft: 0))
@@ -226,7 +229,7 @@ struct ControllerTests {
         #expect(try await rig.controller.pickup(code: collected.code, dateOfBirth: nil).result == .rejected)
         #expect(try await rig.controller.pickup(code: returned.code, dateOfBirth: nil).result == .gone, "returned only 46 days ago")
         let hasher = SecretHasher(keyBytes: [UInt8](repeating: 3, count: 32))   // the rig's key
-        let digest = { (code: String) in hasher.codeDigest(PickupCode(typed: code, length: 12)!) }
+        let digest = { (code: String) in hasher.codeDigest(PickupCode(typed: code, length: code.count)!) }
         #expect(try rig.store.finishedCode(codeDigest: digest(collected.code)) == nil, "deleted 61 days after it finished")
         #expect(try rig.store.finishedCode(codeDigest: digest(withdrawn.code)) == nil)
         #expect(try rig.store.finishedCode(codeDigest: digest(returned.code))?.state == .returned)
