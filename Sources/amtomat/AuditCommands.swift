@@ -33,9 +33,10 @@ struct Audit: AsyncParsableCommand {
         func execute() async throws {
             let entries = try await options.get("/audit?limit=\(limit)", as: [AuditEntryView].self)
             if options.json { return try options.printJSON(entries) }
+            let labels = Dictionary(uniqueKeysWithValues: try await options.get("/status", as: StatusView.self).compartments.map { ($0.id, $0.label) })
             for e in entries {
                 print([e.seq.map { "#\($0)" } ?? "#-", shown(e.at, seconds: true), e.user, e.action, e.reference ?? "-",
-                       e.compartment.map { "compartment \($0)" } ?? "-", e.detail ?? ""]
+                       e.compartment.map { "compartment \(compartmentName($0, label: labels[$0]))" } ?? "-", e.detail ?? ""]
                     .joined(separator: "  "))
             }
         }
