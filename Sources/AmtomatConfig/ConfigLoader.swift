@@ -198,6 +198,7 @@ struct DocumentReader {
         result.port = kiosk.int("port", in: 0...65535, example: 8080) ?? result.port
         result.idleTimeoutSeconds = kiosk.int("idle_timeout_seconds", in: 1...Int.max, example: 60) ?? result.idleTimeoutSeconds
         result.demo = kiosk.bool("demo") ?? result.demo
+        result.raffleAnnouncement = kiosk.localizedText("raffle_announcement", example: "Die Gewinner hängen ab dem 1. jedes Monats im Foyer des Rathauses aus.")
         result.privateListening = kiosk.bool("private_listening") ?? result.privateListening
         if let speechIdle = kiosk.int("speech_idle_timeout_seconds", in: 1...Int.max, example: 180) {
             if speechIdle < result.idleTimeoutSeconds {
@@ -230,6 +231,9 @@ struct DocumentReader {
                          at: codes.has("max_hold_days") ? "max_hold_days" : "default_hold_days")
         }
         if let kinds = readDocumentKinds(codes) { result.secondFactor.kinds = kinds }
+        result.rememberFinishedDays = codes.int("remember_finished_days", in: 0...365, example: 60,
+                                                rangeFix: "Choose 0 to 365 days: long enough for a late citizen to learn where the document went, short enough to keep no more than needed (0 forgets at once).")
+            ?? result.rememberFinishedDays
         result.secondFactor.maxFailures = codes.int("second_factor_max_failures", in: 1...Int.max, example: 5)
             ?? result.secondFactor.maxFailures
         codes.finishReading()
@@ -314,7 +318,10 @@ struct DocumentReader {
         var result = OfficeContact()
         result.name = office.string("name", example: "Bürgerbüro Willich") ?? result.name
         result.phone = office.string("phone", example: "02154 949-0", allowEmpty: true) ?? result.phone
-        result.hours = office.string("hours", example: "Mo–Fr 8–12 Uhr", allowEmpty: true) ?? result.hours
+        if let hours = office.localizedText("hours", example: "Mo–Fr 8–12 Uhr", allowEmpty: true) {
+            result.hours = hours.text
+            result.hoursByLanguage = hours.byLanguage
+        }
         office.finishReading()
         return result
     }

@@ -65,7 +65,10 @@ public struct Daemon: Sendable {
         controllerSettings.maxHoldDays = settings.codes.maxHoldDays
         controllerSettings.secondFactor = settings.codes.secondFactor
         controllerSettings.throttle = settings.throttle
-        let office = OfficeView(name: settings.office.name, phone: settings.office.phone, hours: settings.office.hours)
+        let hours = KioskText(settings.office.hours, byLanguage: settings.office.hoursByLanguage)
+        let office = OfficeView(name: settings.office.name, phone: settings.office.phone, hours: settings.office.hours,
+                                hoursByLanguage: hours.forEveryLanguage)
+        controllerSettings.rememberFinishedDays = settings.codes.rememberFinishedDays
         controllerSettings.office = office
         controllerSettings.retention = settings.retention
         // Notifications only when a channel is configured; the sealing key lives beside pickup-code.key.
@@ -124,7 +127,8 @@ public struct Daemon: Sendable {
             })
         var info = KioskInfo(locker: layout, codeLength: settings.codes.length,
                              idleTimeoutSeconds: settings.kiosk.idleTimeoutSeconds, office: office,
-                             demo: settings.kiosk.demo && simulator != nil, languages: ["de", "en", "tr", "uk", "ar"])
+                             demo: settings.kiosk.demo && simulator != nil, languages: KioskSettings.languages,
+                             raffleAnnouncement: settings.kiosk.raffleAnnouncement?.forEveryLanguage)
         let speech = SpeechService(files: files, survey: survey.definition, office: office,
                                    cacheDirectory: state.appendingPathComponent("speech-cache"), logger: logger)
         info.speech = speech.map {

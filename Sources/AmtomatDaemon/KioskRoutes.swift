@@ -30,6 +30,7 @@ public struct KioskAPI: Sendable {
             if let seconds = response.retryAfterSeconds { http.headers[.retryAfter] = String(seconds) }
             return http
         }
+        router.get("/api/terminal") { _, _ in try jsonResponse(await controller.terminalStatus()) }
         router.get("/api/pickup/{token}") { _, context in
             let token = try context.parameters.require("token")
             guard let status = try await controller.pickupStatus(token: token) else {
@@ -69,6 +70,7 @@ public struct KioskAPI: Sendable {
         case .blocked: .init(code: 423, reasonPhrase: "Locked")
         case .slowed: .tooManyRequests
         case .fault: .serviceUnavailable
+        case .gone: .gone
         }
     }
 

@@ -20,6 +20,8 @@ public actor LockerController {
         public var office = OfficeView(name: "Bürgerbüro", phone: "", hours: "")
         /// How long a code waits in memory for the clerk's CLI to fetch it.
         public var codeDeliveryWindow: TimeInterval = 600
+        /// `[codes] remember_finished_days`: how long a finished document's code is still recognised.
+        public var rememberFinishedDays = 60
         /// `[retention]`, applied once a day by the sweep; days are counted in `timeZone`.
         public var retention = RetentionPolicy()
         public var timeZone = TimeZone.current
@@ -226,6 +228,7 @@ public actor LockerController {
             let code = PickupCode.generate(length: settings.codeLength)
             let digest = hasher.codeDigest(code)
             if try store.document(codeDigest: digest) != nil { continue }  // astronomically rare; draw again
+            if try store.finishedCode(codeDigest: digest) != nil { continue }  // would read as "gone"
             let sealed: Data? = seal ? try notices?.sealer.seal(code, documentId: doc.id ?? 0) : nil
             let t = now()
             let mutate: @Sendable (inout DocumentRecord) -> Void = { d in
@@ -302,12 +305,13 @@ public actor LockerController {
         if case .wait(let seconds) = throttle.check(now: t) {
             return PickupResponse(result: .slowed, retryAfterSeconds: seconds)
         }
-        guard let code = PickupCode(typed: typed, length: settings.codeLength),
-              var doc = try store.document(codeDigest: hasher.codeDigest(code)),
+        guard let code = PickupCode(typed: typed, length: settings.codeLength) else { return failedAttempt(at: t) }
+        let digest = hasher.codeDigest(code)
+        guard var doc = try store.document(codeDigest: digest),
               doc.state == .ready, let expiry = doc.expiresAt, expiry > t,
               let compartment = doc.compartment
         else {
-            return failedAttempt(at: t)
+            return try goneAnswer(codeDigest: digest, at: t) ?? failedAttempt(at: t)
         }
         if doc.codeBlocked {
             return PickupResponse(result: .blocked, office: settings.office)
@@ -364,13 +368,45 @@ public actor LockerController {
         try store.update(current, action: "door-opened", detail: "door was already open", by: .daemon, at: now()) { $0.doorOpenedAt = self.now() }
     }
 
+    /// A real code whose document is no longer waiting: the citizen is told what happened and where to
+    /// go, and it is not counted as a guess (guessing a finished code is as unlikely as a live one).
+    private func goneAnswer(codeDigest: Data, at t: Date) throws -> PickupResponse? {
+        let gone: PickupResponse.Gone
+        if let doc = try store.document(codeDigest: codeDigest) {
+            switch doc.state.rawValue {
+            case "expired", "ready":
+                // Still in its compartment, its hold period over (the sweep may not have run yet).
+                guard let expiry = doc.expiresAt, expiry <= t else { return nil }
+                gone = .init(state: .expired, at: expiry)
+            // A clerk is taking it back right now (the in-between states of a withdrawal or return).
+            case "withdrawing": gone = .init(state: .withdrawn, at: doc.updatedAt)
+            case "returning": gone = .init(state: .returned, at: doc.updatedAt)
+            default: return nil
+            }
+        } else if let finished = try store.finishedCode(codeDigest: codeDigest),
+                  finished.at > t.addingTimeInterval(-Double(settings.rememberFinishedDays) * 86_400) {
+            gone = .init(state: finished.state, at: finished.at)
+        } else {
+            return nil
+        }
+        logger.info("A code of a document that is no longer waiting was entered", metadata: ["state": "\(gone.state.rawValue)"])
+        return PickupResponse(result: .gone, office: settings.office, gone: gone)
+    }
+
     private func failedAttempt(at t: Date) -> PickupResponse {
         metrics.pickupRejected()
         if throttle.recordFailure(now: t) {
             metrics.guessingAlarm()
             logger.critical("Burst of failed pickup attempts at the terminal: it is slowed down", metadata: ["freeAttempts": "\(settings.throttle.capacity)"])
         }
-        return PickupResponse(result: .rejected)
+        return PickupResponse(result: .rejected, attemptsLeft: throttle.remainingFreeAttempts(now: t))
+    }
+
+    /// The terminal's throttle as the kiosk page needs it after a reload.
+    public func terminalStatus() -> TerminalStatus {
+        let t = now()
+        let wait = if case .wait(let seconds) = throttle.check(now: t) { seconds } else { 0 }
+        return TerminalStatus(slowedSeconds: wait, attemptsLeft: throttle.remainingFreeAttempts(now: t))
     }
 
     public func pickupStatus(token: String) throws -> PickupStatus? {
@@ -434,6 +470,7 @@ public actor LockerController {
     @discardableResult
     public func sweep() throws -> Int {
         let expired = try store.expireDue(at: now())
+        try store.forgetFinishedCodes(finishedBefore: now().addingTimeInterval(-Double(settings.rememberFinishedDays) * 86_400))
         for doc in expired {
             logger.info("Document expired; collect it with 'amtomat expired --collect'", metadata: ["reference": "\(doc.reference)", "compartment": "\(doc.compartment.map(\.description) ?? "-")"])
         }

@@ -196,7 +196,7 @@ import Testing
 
     @Test func unknownKeyWithoutSuggestionListsTheKnownOnes() {
         let text = "[kiosk]\nfullscreen = true # <-\n" + minimalLocker
-        expectDiagnostic("unknown key 'fullscreen' in [kiosk]", in: text, fixMentions: "host, port, idle_timeout_seconds and demo")
+        expectDiagnostic("unknown key 'fullscreen' in [kiosk]", in: text, fixMentions: "host, port, idle_timeout_seconds, demo")
     }
 
     @Test func unknownKeyInsideAnInlineTableHasItsColumn() {

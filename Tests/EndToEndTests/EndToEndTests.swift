@@ -75,7 +75,9 @@ struct EndToEndTests {
         #expect(try APIJSON.decoder().decode([DocumentView].self, from: Data(list.stdout.utf8)).map(\.reference) == ["F-1"])
         let withdraw = try daemon.cli(["withdraw", "F-1"])
         #expect(withdraw.status == 0 && withdraw.stdout.contains("is open"))
-        #expect(try await daemon.pickup(second.code).1.result == .rejected)
+        let late = try await daemon.pickup(second.code)
+        #expect(late.0 == 410 && late.1.result == .gone && late.1.gone?.state == .withdrawn && late.1.office != nil,
+                "the withdrawn document's code says where it went")
         let status = try daemon.cli(["--json", "status"])
         let view = try APIJSON.decoder().decode(StatusView.self, from: Data(status.stdout.utf8))
         #expect(view.compartments.count == 6 && view.roles == ["clerk", "notifier", "technician"])
