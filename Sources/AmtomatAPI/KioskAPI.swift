@@ -46,6 +46,8 @@ public struct PickupResponse: Codable, Sendable {
         case open, secondFactor = "second-factor", rejected, blocked, slowed, fault
         /// The code belongs to a document that is no longer waiting; `gone` says what happened.
         case gone
+        /// The document is in a compartment a technician blocked: it is collected at the office.
+        case atOffice = "at-office"
     }
     /// What became of a document whose code is still recognised after it stopped waiting.
     public struct Gone: Codable, Sendable, Equatable {
@@ -64,7 +66,7 @@ public struct PickupResponse: Codable, Sendable {
     public var retryAfterSeconds: Int?
     public var office: OfficeView?
     public var gone: Gone?
-    /// On `rejected`: wrong entries left before the terminal slows down.
+    /// On `rejected`: wrong attempts left before the terminal slows down (1 = the last free one).
     public var attemptsLeft: Int?
     public init(result: Result, pickup: String? = nil, compartment: KioskCompartment? = nil,
                 retryAfterSeconds: Int? = nil, office: OfficeView? = nil, gone: Gone? = nil, attemptsLeft: Int? = nil) {
@@ -78,11 +80,11 @@ public struct PickupResponse: Codable, Sendable {
     }
 }
 
-/// `GET /api/terminal`: whether the terminal is slowed down now, so a reloaded page shows the wait at once.
+/// `GET /api/terminal`: whether the terminal is slowed, so a reloaded page shows the wait at once.
 public struct TerminalStatus: Codable, Sendable, Equatable {
-    /// Seconds until input is possible again; 0 when it is possible now.
+    /// Seconds until the next attempt is taken (0: not slowed).
     public var slowedSeconds: Int
-    /// Wrong entries left before the terminal slows down.
+    /// Wrong attempts left before the terminal slows down.
     public var attemptsLeft: Int
     public init(slowedSeconds: Int, attemptsLeft: Int) {
         self.slowedSeconds = slowedSeconds

@@ -36,6 +36,10 @@ public struct DaemonSettings: Sendable, Equatable {
     public var allowWeakCodesForTests = false
     /// `[retention]`: how long finished documents and audit entries keep personal data.
     public var retention = RetentionPolicy()
+    /// `[survey] questions`: the questionnaire (JSON) a town edits; nil means the shipped default
+    /// (`/usr/share/amtomat/survey.json`, see `SurveyFiles`). Relative paths are already resolved
+    /// against the configuration file's folder.
+    public var surveyQuestions: String? = nil
 
     public init(
         backend: Backend = .simulated, stateDirectory: String = "/var/lib/amtomat",
@@ -96,6 +100,9 @@ public struct KioskSettings: Sendable, Equatable {
     public var privateListening = false
     /// `speech_idle_timeout_seconds`: the idle timeout while speech mode is on (listening takes longer).
     public var speechIdleTimeoutSeconds = 180
+    /// `[kiosk] files`: the folder with the kiosk page (index.html, …); nil means the installed
+    /// `/usr/share/amtomat/kiosk` next to the binary, or the files built into a development build.
+    public var files: String? = nil
 
     /// The languages the kiosk offers, in the order of its language buttons.
     public static let languages = ["de", "en", "tr", "uk", "ar"]
@@ -148,7 +155,7 @@ public struct CodeSettings: Sendable, Equatable {
     public var rememberFinishedDays: Int
 
     public init(
-        length: Int = 12, defaultHoldDays: Int = 14, maxHoldDays: Int = 28,
+        length: Int = 14, defaultHoldDays: Int = 14, maxHoldDays: Int = 28,
         secondFactor: SecondFactorPolicy = SecondFactorPolicy(), rememberFinishedDays: Int = 60
     ) {
         self.length = length

@@ -87,7 +87,16 @@ public struct Daemon: Sendable {
         let readiness = Readiness(notifier: notifier, socketPath: settings.control.socketPath)
 
         // Control API on the Unix socket.
-        let files = StaticFiles.bundled()
+        // The kiosk page, with the town's questionnaire served as /survey.json (the page reads it there).
+        var files = InstalledFiles.kiosk(settings.kiosk)
+        if let questions = InstalledFiles.surveyQuestions(settings) {
+            if let data = FileManager.default.contents(atPath: questions) {
+                files = files.adding("survey.json", data: [UInt8](data))
+                logger.info("Survey questionnaire", metadata: ["file": "\(questions)"])
+            } else {
+                logger.warning("The survey questionnaire cannot be read; the survey is off", metadata: ["file": "\(questions)"])
+            }
+        }
         let survey = try SurveyService(store: store, files: files, logger: logger)
         let control = ControlAPI(controller: controller, simulator: simulator, version: version, metricsText: metricsText,
                                  survey: survey, notices: notices)

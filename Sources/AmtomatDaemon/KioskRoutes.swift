@@ -65,7 +65,7 @@ public struct KioskAPI: Sendable {
 
     static func status(for result: PickupResponse.Result) -> HTTPResponse.Status {
         switch result {
-        case .open, .secondFactor: .ok
+        case .open, .secondFactor, .atOffice: .ok
         case .rejected: .forbidden
         case .blocked: .init(code: 423, reasonPhrase: "Locked")
         case .slowed: .tooManyRequests
@@ -102,7 +102,7 @@ public struct KioskAPI: Sendable {
 
 /// The kiosk's static files, read once at start: they are small and the kiosk may be offline.
 public struct StaticFiles: Sendable {
-    let files: [String: (data: [UInt8], type: String)]
+    var files: [String: (data: [UInt8], type: String)]
 
     public init(directory: URL?) {
         var files: [String: (data: [UInt8], type: String)] = [:]

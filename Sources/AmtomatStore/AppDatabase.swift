@@ -118,6 +118,7 @@ public final class AppDatabase: Sendable {
                 """)
             try db.execute(sql: "CREATE INDEX finishedCode_at ON finishedCode(at)")
         }
+        registerThrottleMigrations(&migrator)
         return migrator
     }
 }
