@@ -182,9 +182,9 @@ func eventually(_ seconds: Double = 15, _ condition: () throws -> Bool) async re
     return try condition()
 }
 
-/// "4821 0937 5512" in a message → "482109375512".
+/// "4821 0937 5512 34" in a message → "48210937551234" (codes are grouped in fours).
 func code(in text: String) -> String? {
-    guard let r = text.range(of: #"\d{4} \d{4} \d{4}"#, options: .regularExpression) else { return nil }
+    guard let r = text.range(of: #"\d{4}( \d{4})+( \d{1,3})?"#, options: .regularExpression) else { return nil }
     return text[r].filter(\.isNumber)
 }
 
