@@ -123,6 +123,7 @@ struct DocumentReader {
 
         settings.doors = readDoors()
         settings.office = readOffice()
+        settings.connections = readConnections()
         // Compartments last: whether they need GPIO lines depends on the backend.
         let compartments = readCompartments(backend: settings.backend, coil: coil)
         top.finishReading()
@@ -181,7 +182,8 @@ struct DocumentReader {
         var result = KioskSettings()
         if let host = kiosk.string("host", example: result.host) {
             if isLoopback(host) {
-                result.host = host
+                // "[::1]" is how a URL writes it; the socket wants the bare address.
+                result.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
             } else {
                 kiosk.report("in [kiosk], host \"\(host)\" is not a loopback address",
                              fix: "Use host = \"127.0.0.1\" (or \"::1\" or \"localhost\"): the kiosk page opens doors, so only the terminal itself may reach it.",
@@ -297,6 +299,18 @@ struct DocumentReader {
         result.phone = office.string("phone", example: "02154 949-0", allowEmpty: true) ?? result.phone
         result.hours = office.string("hours", example: "Mo–Fr 8–12 Uhr", allowEmpty: true) ?? result.hours
         office.finishReading()
+        return result
+    }
+
+    private func readConnections() -> ConnectionSettings {
+        let limits = section("connections")
+        var result = ConnectionSettings()
+        result.idleTimeoutSeconds = limits.double("idle_timeout_seconds", in: 0.1...3600, example: "30") ?? result.idleTimeoutSeconds
+        result.requestTimeoutSeconds = limits.double("request_timeout_seconds", in: 0.1...3600, example: "10") ?? result.requestTimeoutSeconds
+        result.maxPerListener = limits.int("max_per_listener", in: 1...10_000, example: 64,
+                                            rangeFix: "Choose 1 to 10000; keep it well below the unit's LimitNOFILE, divided by two listeners.")
+            ?? result.maxPerListener
+        limits.finishReading()
         return result
     }
 }
