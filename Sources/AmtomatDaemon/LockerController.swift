@@ -43,7 +43,10 @@ public actor LockerController {
     private var pendingCodes: [String: (issued: CodeIssued, at: Date)] = [:]
     private var pickups: [String: PickupSession] = [:]
     private var surveyTokens: [String: Date] = [:]
-    private var eventTask: Task<Void, Never>?
+    /// Woken when a code is waiting for a reference (`awaitCode`).
+    private let codeWaiters = Waiters<String>()
+    /// The last liveness tick that came through the door-event path (see `WatchdogService`).
+    public private(set) var lastLivenessTick: UInt64 = 0
 
     public init(settings: Settings, store: LockerStore, locker: Locker, hasher: SecretHasher,
                 logger: Logger, metrics: LockerMetrics = LockerMetrics(), now: @escaping @Sendable () -> Date = Date.init) {
@@ -67,14 +70,28 @@ public actor LockerController {
         try store.setDoorStates(doors)
         try reconcile(doors: doors)
         _ = try sweep()
-        eventTask = Task { [weak self, locker] in
-            for await event in locker.events { await self?.handle(event) }
-        }
         try await refreshGauges()
     }
 
+    /// The locker's loops and this controller's door-event loop, until the task is cancelled
+    /// (graceful shutdown). Throws `LoopEnded` when one of them stops on its own, which ends the
+    /// daemon, so that systemd restarts it instead of running a locker that no longer hears its doors.
+    public nonisolated func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [locker] in
+                try await locker.run()
+                try LoopEnded.unlessCancelled("door supervision")
+            }
+            group.addTask { [locker] in
+                for await event in locker.events { await self.handle(event) }
+                try LoopEnded.unlessCancelled("door event")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
     public func stop() async {
-        eventTask?.cancel()
         await locker.stop()
     }
 
@@ -170,10 +187,10 @@ public actor LockerController {
             switch doc.state {
             case .loading where clock.now < deadline:
                 // Only the door-closed event ends loading, and it puts the code here in the same
-                // actor turn: wait on memory, not on the database.
-                while pendingCodes[reference] == nil && clock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(25))
-                }
+                // actor turn and wakes this waiter: wait on memory, not on the database.
+                let ticket = codeWaiters.ticket(for: reference)
+                _ = await codeWaiters.wait(ticket, until: deadline)
+                try Task.checkCancellation()
             case .loading:
                 return AwaitCodeResponse(status: .doorOpen, message: "The door of compartment \(doc.compartment.map(\.description) ?? "?") is still open; close it to get the code.")
             case .ready:
@@ -438,6 +455,7 @@ public actor LockerController {
                     let (code, ready) = try issueCode(doc, action: "loaded", by: .daemon, changeState: true)
                     pendingCodes[doc.reference] = (CodeIssued(reference: doc.reference, compartment: id, code: code.digits,
                                                               expiresAt: ready.expiresAt ?? now()), now())
+                    codeWaiters.signal(doc.reference)
                     logger.info("Document loaded; code waiting for the clerk", metadata: ["reference": "\(doc.reference)", "compartment": "\(id)"])
                 } else if doc.state == .collecting, doc.doorOpenedAt != nil {
                     try store.change(doc, to: .collected, action: "collected", by: .kiosk, at: now())
@@ -452,6 +470,9 @@ public actor LockerController {
                 metrics.hardwareFault()
                 try store.record(AuditEntry(at: now(), osUser: Actor.daemon.name, action: "hardware-fault",
                                             compartment: ids.first, detail: "\(message) (compartments \(ids.map(\.description).joined(separator: ", ")))"))
+            case let .tick(sequence):
+                lastLivenessTick = sequence
+                return  // nothing changed in the books
             }
             try await refreshGauges()
         } catch {
