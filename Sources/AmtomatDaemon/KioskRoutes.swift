@@ -2,6 +2,7 @@ import AmtomatAPI
 import AmtomatCore
 import AmtomatHardware
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -13,10 +14,14 @@ public struct KioskAPI: Sendable {
     let files: StaticFiles
     let simulator: SimulatedLocker?
     let survey: SurveyService?
+    /// The address the kiosk answers for; requests naming any other host or origin are refused.
+    let address: KioskAddress
 
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: ErrorMappingMiddleware())
+        let routes = RouteCatalogue()
+        router.add(middleware: ErrorMappingMiddleware(routes: routes))
+        router.add(middleware: KioskOriginMiddleware(address: address))
         let controller = self.controller
         let info = self.info
 
@@ -55,6 +60,7 @@ public struct KioskAPI: Sendable {
         let files = self.files
         router.get("/") { _, _ in try files.response(for: "index.html") }
         router.get("/**") { request, _ in try files.response(for: String(request.uri.path.dropFirst())) }
+        routes.record(router)
         return router
     }
 
@@ -125,10 +131,30 @@ public struct StaticFiles: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = file.type
         headers[.cacheControl] = "no-cache"
-        // The kiosk loads nothing from elsewhere; the browser is told so.
-        headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
+        // The kiosk loads nothing from elsewhere and is never framed; the browser is told so.
+        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        headers[.xFrameOptions] = "DENY"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.data)))
     }
+
+    /// Scripts (ES modules included), styles, images, audio (spoken prompts) and API calls from the
+    /// kiosk's own origin only; no plug-ins, no frames, no forms to elsewhere, no <base> tricks.
+    static let contentSecurityPolicy = [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "media-src 'self'",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ].joined(separator: "; ")
 
     static func contentType(_ ext: String) -> String {
         switch ext {
