@@ -113,7 +113,7 @@ struct ConnectionLimitTests {
         }
 
         // Every descriptor those connections took is given back.
-        #expect(await eventually(seconds: 5) { openDescriptors(pid) <= baseline },
+        #expect(await eventually(5) { openDescriptors(pid) <= baseline },
                 "descriptors before: \(baseline), after: \(openDescriptors(pid))")
         #expect(await Self.bothAnswer(daemon), "both listeners still answer")
         #expect(daemon.stop() == 0)
@@ -133,7 +133,7 @@ struct ConnectionLimitTests {
             clients.append(i % 2 == 0 ? try RawConnection(tcpPort: daemon.kioskPort) : try RawConnection(unixPath: daemon.socketPath))
         }
         // The daemon fits its connections under the limit: (64 - 40 reserved - 12 lines) / 2 = 6 per listener.
-        #expect(await eventually(seconds: 5) { openDescriptors(pid) >= 35 }, "the daemon took its connections (\(openDescriptors(pid)) open)")
+        #expect(await eventually(5) { openDescriptors(pid) >= 35 }, "the daemon took its connections (\(openDescriptors(pid)) open)")
         #expect(openDescriptors(pid) < 64, "never the last descriptor")
         #expect(daemon.log().contains("The descriptor limit allows fewer connections"))
         try await Task.sleep(for: .milliseconds(500))
@@ -199,7 +199,7 @@ struct ConnectionLimitTests {
         for c in held {
             #expect(await c.readUntilClosed(seconds: 4).closed, "an unfinished request is closed by the daemon")
         }
-        #expect(await eventually(seconds: 5) { openDescriptors(pid) <= baseline },
+        #expect(await eventually(5) { openDescriptors(pid) <= baseline },
                 "descriptors before: \(baseline), after: \(openDescriptors(pid))")
         #expect(await Self.bothAnswer(daemon))
         #expect(daemon.stop() == 0)

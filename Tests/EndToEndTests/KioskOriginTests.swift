@@ -62,7 +62,7 @@ struct KioskOriginTests {
         let daemon = try DaemonProcess()
         try daemon.start()
         let own = "127.0.0.1:\(daemon.kioskPort)"
-        for path in ["/", "/kiosk.js", "/api/kiosk"] {
+        for path in ["/", "/main.js", "/api/kiosk"] {
             let reply = await rawRequest(try RawConnection(tcpPort: daemon.kioskPort), "GET", path, headers: [("Host", own)])
             #expect(reply.status == 200, "\(path)")
             #expect(reply.header("X-Frame-Options") == "DENY", "\(path): \(reply.head)")

@@ -107,15 +107,6 @@ func cpuSeconds(_ pid: Int32) -> Double {
     return (utime + stime) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
-/// Polls `condition` every 100 ms for up to `seconds`; true once it holds.
-func eventually(seconds: Double, _ condition: () -> Bool) async -> Bool {
-    let end = Date().addingTimeInterval(seconds)
-    while Date() < end {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(100))
-    }
-    return condition()
-}
 
 /// An HTTP answer read off a raw connection.
 struct RawReply {
