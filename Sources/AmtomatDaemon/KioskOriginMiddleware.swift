@@ -13,6 +13,8 @@ import Synchronization
 /// cross-origin request cannot. See docs/security.md ("The kiosk's origin").
 struct KioskOriginMiddleware<Context: RequestContext>: RouterMiddleware {
     let address: KioskAddress
+    /// Demo mode only: the demo page frames the kiosk from the same origin.
+    var sameOriginFrames = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let allowed = address.allowedHosts()
@@ -37,7 +39,7 @@ struct KioskOriginMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         var response = try await next(request, context)
         // Never inside a frame: the keypad must not be overlaid by another page (clickjacking).
-        response.headers[.xFrameOptions] = "DENY"
+        response.headers[.xFrameOptions] = sameOriginFrames ? "SAMEORIGIN" : "DENY"
         return response
     }
 }

@@ -60,6 +60,10 @@ struct KioskOriginTests {
     @Test("kiosk pages and answers forbid framing and carry a strict Content-Security-Policy")
     func securityHeaders() async throws {
         let daemon = try DaemonProcess()
+        // A real locker: no demo page, so nothing may frame the kiosk.
+        var toml = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
+        toml = toml.replacingOccurrences(of: "demo = true", with: "demo = false")
+        try toml.write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
         try daemon.start()
         let own = "127.0.0.1:\(daemon.kioskPort)"
         for path in ["/", "/main.js", "/api/kiosk"] {
@@ -74,5 +78,13 @@ struct KioskOriginTests {
         #expect(csp.contains("script-src 'self'") && !csp.contains("unsafe-eval") && !csp.contains("script-src 'self' 'unsafe-inline'"))
         #expect(csp.contains("media-src 'self'") && csp.contains("connect-src 'self'"))
         #expect(daemon.stop() == 0)
+
+        // The demo locker's page frames the kiosk, from the same origin only.
+        let demo = try DaemonProcess()
+        try demo.start()
+        let framed = await rawRequest(try RawConnection(tcpPort: demo.kioskPort), "GET", "/", headers: [("Host", "127.0.0.1:\(demo.kioskPort)")])
+        #expect(framed.header("X-Frame-Options") == "SAMEORIGIN")
+        #expect(framed.header("Content-Security-Policy")?.contains("frame-ancestors 'self'") == true)
+        #expect(demo.stop() == 0)
     }
 }
