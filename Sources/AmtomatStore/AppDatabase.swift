@@ -1,6 +1,9 @@
 import AmtomatCore
 import Foundation
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The locker's database: every state lives here, every change is one transaction.
 ///
@@ -17,6 +20,7 @@ public final class AppDatabase: Sendable {
 
     /// Opens (or creates) the database file.
     public static func open(path: String) throws -> AppDatabase {
+        try restrictFileMode(path)
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -34,6 +38,24 @@ public final class AppDatabase: Sendable {
         config.maximumReaderCount = 2
         let pool = try DatabasePool(path: path, configuration: config)
         return try AppDatabase(pool)
+    }
+
+    /// The database says who collects which document when: only the daemon's user (and its group,
+    /// for backups) may read it. SQLite creates the -wal and -shm files with the mode of the database
+    /// file, so creating that one as 0640 covers all three; files made 0644 by older versions are
+    /// narrowed (issue 10 point 7).
+    static func restrictFileMode(_ path: String) throws {
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else {
+            throw DatabaseError(message: "Cannot create the database \(path): \(String(cString: strerror(errno))); check the state directory's owner.")
+        }
+        close(fd)
+        for file in [path, path + "-wal", path + "-shm"] {
+            var info = stat()
+            if stat(file, &info) == 0, info.st_mode & 0o027 != 0 {
+                chmod(file, info.st_mode & 0o750)
+            }
+        }
     }
 
     /// Answers when the database can be read (the watchdog's health check).
