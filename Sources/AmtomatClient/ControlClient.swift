@@ -16,6 +16,14 @@ public struct ControlClient: Sendable {
             case .tcp(let host, let port): "\(host):\(port)"
             }
         }
+
+        /// What `Host` says: the TCP address as a browser writes it, "localhost" on the Unix socket.
+        public var hostHeader: String {
+            switch self {
+            case .unixSocket: "localhost"
+            case .tcp(let host, let port): host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            }
+        }
     }
 
     public struct Reply: Sendable {
@@ -68,7 +76,8 @@ public struct ControlClient: Sendable {
             throw ClientError.connect(endpoint, error)
         }
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
-        head.headers.add(name: "Host", value: "amtomatd")
+        // The kiosk answers only requests that name its own address (DNS-rebinding defence).
+        head.headers.add(name: "Host", value: endpoint.hostHeader)
         head.headers.add(name: "Connection", value: "close")
         if let body {
             head.headers.add(name: "Content-Type", value: contentType)

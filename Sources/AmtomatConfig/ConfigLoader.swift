@@ -128,6 +128,7 @@ struct DocumentReader {
 
         settings.doors = readDoors()
         settings.office = readOffice()
+        settings.connections = readConnections()
         settings.retention = readRetention(maxHoldDays: settings.codes.maxHoldDays)
         settings.notify = readNotify()
         if settings.notify.demoInbox != nil && !settings.kiosk.demo {
@@ -194,7 +195,8 @@ struct DocumentReader {
         var result = KioskSettings()
         if let host = kiosk.string("host", example: result.host) {
             if isLoopback(host) {
-                result.host = host
+                // "[::1]" is how a URL writes it; the socket wants the bare address.
+                result.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
             } else {
                 kiosk.report("in [kiosk], host \"\(host)\" is not a loopback address",
                              fix: "Use host = \"127.0.0.1\" (or \"::1\" or \"localhost\"): the kiosk page opens doors, so only the terminal itself may reach it.",
@@ -370,6 +372,18 @@ struct DocumentReader {
             result.hoursByLanguage = hours.byLanguage
         }
         office.finishReading()
+        return result
+    }
+
+    private func readConnections() -> ConnectionSettings {
+        let limits = section("connections")
+        var result = ConnectionSettings()
+        result.idleTimeoutSeconds = limits.double("idle_timeout_seconds", in: 0.1...3600, example: "30") ?? result.idleTimeoutSeconds
+        result.requestTimeoutSeconds = limits.double("request_timeout_seconds", in: 0.1...3600, example: "10") ?? result.requestTimeoutSeconds
+        result.maxPerListener = limits.int("max_per_listener", in: 1...10_000, example: 64,
+                                            rangeFix: "Choose 1 to 10000; keep it well below the unit's LimitNOFILE, divided by two listeners.")
+            ?? result.maxPerListener
+        limits.finishReading()
         return result
     }
 }

@@ -29,6 +29,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var throttle: TerminalThrottle.Policy
     public var doors: DoorSettings
     public var office: OfficeContact
+    /// `[connections]`: limits that close misbehaving connections on both listeners.
+    public var connections = ConnectionSettings()
     /// `[notify]`: SMS and e-mail to citizens (see NotifySettings.swift).
     public var notify = NotifySettings()
     /// `[daemon] allow_weak_codes_for_tests`: skips the guessing-bound check so that tests can use a
@@ -203,5 +205,23 @@ public struct OfficeContact: Sendable, Equatable {
         self.phone = phone
         self.hours = hours
         self.hoursByLanguage = hoursByLanguage
+    }
+}
+
+/// `[connections]`: how long and how large a connection to either listener may be before the daemon
+/// closes it. Without these a local process could hold sockets open until the daemon runs out of
+/// descriptors (see docs/security.md, "Connection limits").
+public struct ConnectionSettings: Sendable, Equatable {
+    /// A connection with no request in progress (or whose request stopped arriving) is closed after this long.
+    public var idleTimeoutSeconds: Double
+    /// A request's head and body must have arrived this long after its head began.
+    public var requestTimeoutSeconds: Double
+    /// Connections held at once per listener; further ones wait in the kernel's queue.
+    public var maxPerListener: Int
+
+    public init(idleTimeoutSeconds: Double = 30, requestTimeoutSeconds: Double = 10, maxPerListener: Int = 64) {
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.requestTimeoutSeconds = requestTimeoutSeconds
+        self.maxPerListener = maxPerListener
     }
 }

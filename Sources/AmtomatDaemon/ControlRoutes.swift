@@ -41,7 +41,17 @@ struct PeerMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: ControlContext, next: (Request, ControlContext) async throws -> Response) async throws -> Response {
         var context = context
-        let peer = try await PeerCredentials.of(context.channel)
+        let peer: Peer
+        do {
+            peer = try await PeerCredentials.of(context.channel)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            // The client hung up before the kernel was asked who it is: nobody is left to answer,
+            // and nothing went wrong in the daemon (issue 10 point 7).
+            context.logger.debug("Control client left before it could be identified", metadata: ["error": "\(error)"])
+            throw APIError(.badRequest, "The connection closed before its user could be identified; send the request again.")
+        }
         context.peer = peer
         context.roles = roleMap.roles(of: peer)
         guard !context.roles.isEmpty else {
@@ -62,7 +72,8 @@ public struct ControlAPI: Sendable {
 
     func buildRouter(roleMap: RoleMap, groupNames: (clerk: String, technician: String)) -> Router<ControlContext> {
         let router = Router(context: ControlContext.self)
-        router.add(middleware: ErrorMappingMiddleware())
+        let routes = RouteCatalogue()
+        router.add(middleware: ErrorMappingMiddleware(routes: routes))
         router.add(middleware: PeerMiddleware(roleMap: roleMap, groupNames: groupNames))
         router.add(middleware: ReferenceHintMiddleware(store: controller.store))
         let controller = self.controller
@@ -159,6 +170,7 @@ public struct ControlAPI: Sendable {
         router.post("/compartments/{id}/await-closed") { request, context in
             _ = try context.anyRole()
             let id = try context.parameters.compartment()
+            guard controller.locker.description.compartment(id) != nil else { throw LockerError.unknownCompartment(id) }
             let seconds = request.uri.queryParameters.get("wait").flatMap { Int($0) } ?? 20
             let closed = await controller.locker.waitForClose(id, timeout: .seconds(min(max(seconds, 0), 60)))
             return try jsonResponse(["closed": closed])
@@ -244,6 +256,14 @@ public struct ControlAPI: Sendable {
             try sim().stickSensor(try context.parameters.compartment(), at: body.stuck)
             return Response(status: .noContent)
         }
+        // A hung event path (the watchdog's test): door changes and liveness ticks are held back.
+        router.post("/sim/events/stall") { request, context in
+            _ = try context.actor(.technician)
+            let body = try await decodeBody(StallRequest.self, from: request)
+            try sim().stallEvents(body.stalled)
+            return Response(status: .noContent)
+        }
+        routes.record(router)
         return router
     }
 
@@ -323,6 +343,11 @@ public struct ControlAPI: Sendable {
         }
         return out
     }
+}
+
+/// `POST /sim/events/stall`: `{"stalled": true}` holds the simulated event path, `false` lets it go.
+struct StallRequest: Decodable, Sendable {
+    var stalled: Bool
 }
 
 /// References are matched exactly (two documents may differ only in case); when nothing matches

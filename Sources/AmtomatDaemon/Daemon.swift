@@ -26,7 +26,8 @@ public struct Daemon: Sendable {
     /// Prepares everything and reconciles the database with the doors; nothing listens yet.
     public static func build(_ config: AmtomatConfiguration, logger: Logger,
                              metricsText: @escaping @Sendable () -> String = { "" },
-                             backend: (any LockerBackend)? = nil) async throws -> Daemon {
+                             backend: (any LockerBackend)? = nil,
+                             notifier: SystemdNotifier = SystemdNotifier()) async throws -> Daemon {
         let settings = config.settings
         if settings.allowWeakCodesForTests {
             logger.warning("allow_weak_codes_for_tests is on: pickup codes may be guessable. Never use this on a real locker.")
@@ -83,7 +84,6 @@ public struct Daemon: Sendable {
                                           hasher: SecretHasher(keyBytes: key), logger: logger, notices: notices)
         try await controller.start()
 
-        let notifier = SystemdNotifier()
         let readiness = Readiness(notifier: notifier, socketPath: settings.control.socketPath)
 
         // Control API on the Unix socket.
@@ -114,9 +114,13 @@ public struct Daemon: Sendable {
         if let name = settings.control.socketGroup, socketGID == nil {
             throw ServiceError.internal("The socket group '\(name)' does not exist; create it (groupadd \(name)) or change [control] socket_group.")
         }
+        // Both listeners close connections that are too large, too slow or idle (docs/security.md).
+        var limits = ConnectionLimits(settings.connections)
+        limits.fitDescriptorLimit(lines: config.locker.compartments.count * 2, logger: logger)
         let controlApp = Application(
             router: control.buildRouter(roleMap: roleMap, groupNames: (settings.control.clerkGroup, settings.control.technicianGroup)),
-            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: nil),
+            server: limits.server(),
+            configuration: limits.configuration(address: .unixDomainSocket(path: socketPath), logger: logger.with(label: "control")),
             onServerRunning: { _ in
                 // Only the owner and the socket's group may connect; the roles are decided per request.
                 chmod(socketPath, 0o660)
@@ -148,14 +152,18 @@ public struct Daemon: Sendable {
         if settings.kiosk.privateListening {
             logger.notice("private_listening is on: the kiosk reads entered digits back. Only set it where speech goes to a headphone jack, never a loudspeaker.")
         }
-        var kiosk = KioskAPI(controller: controller, info: info, files: files, simulator: simulator, survey: survey)
-        kiosk.speech = speech
         let host = settings.kiosk.host
+        let address = KioskAddress(host: host, port: settings.kiosk.port)
+        var kiosk = KioskAPI(controller: controller, info: info, files: files, simulator: simulator, survey: survey,
+                             address: address)
+        kiosk.speech = speech
         let kioskApp = Application(
             router: kiosk.buildRouter(),
-            configuration: .init(address: .hostname(host, port: settings.kiosk.port), serverName: nil),
+            server: limits.server(),
+            configuration: limits.configuration(address: .hostname(host, port: settings.kiosk.port), logger: logger.with(label: "kiosk")),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.kiosk.port
+                address.bound(port: port)
                 let shown = host.contains(":") ? "[\(host)]" : host
                 await readiness.up(kiosk: "http://\(shown):\(port)/")
             },
@@ -163,9 +171,10 @@ public struct Daemon: Sendable {
         )
 
         let services: [any Service] = [
-            LockerService(controller: controller, notifier: notifier),
+            LockerService(controller: controller, notifier: notifier, logger: logger),
             ExpirySweepService(controller: controller, interval: .seconds(60), logger: logger),
-            WatchdogService(controller: controller, notifier: notifier, readiness: readiness, logger: logger),
+            WatchdogService(controller: controller, notifier: notifier, readiness: readiness,
+                            probe: ListenerProbe(readiness: readiness, socketPath: socketPath), logger: logger),
             controlApp,
             kioskApp,
         ]

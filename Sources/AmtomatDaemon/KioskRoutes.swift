@@ -2,6 +2,7 @@ import AmtomatAPI
 import AmtomatCore
 import AmtomatHardware
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -13,12 +14,18 @@ public struct KioskAPI: Sendable {
     let files: StaticFiles
     let simulator: SimulatedLocker?
     let survey: SurveyService?
+    /// The address the kiosk answers for; requests naming any other host or origin are refused.
+    let address: KioskAddress
     /// Speech output; nil when speech.json is missing or unusable.
     var speech: SpeechService? = nil
 
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: ErrorMappingMiddleware())
+        let routes = RouteCatalogue()
+        router.add(middleware: ErrorMappingMiddleware(routes: routes))
+        // The demo page shows the kiosk in a frame of its own origin; a real locker has no demo.
+        let demo = info.demo
+        router.add(middleware: KioskOriginMiddleware(address: address, sameOriginFrames: demo))
         let controller = self.controller
         let info = self.info
 
@@ -58,8 +65,9 @@ public struct KioskAPI: Sendable {
             }
         }
         let files = self.files
-        router.get("/") { _, _ in try files.response(for: "index.html") }
-        router.get("/**") { request, _ in try files.response(for: String(request.uri.path.dropFirst())) }
+        router.get("/") { _, _ in try files.response(for: "index.html", demo: demo) }
+        router.get("/**") { request, _ in try files.response(for: String(request.uri.path.dropFirst()), demo: demo) }
+        routes.record(router)
         return router
     }
 
@@ -124,17 +132,42 @@ public struct StaticFiles: Sendable {
 
     public func data(_ path: String) -> [UInt8]? { files[path]?.data }
 
-    func response(for path: String) throws -> Response {
+    func response(for path: String, demo: Bool = false) throws -> Response {
         guard !path.contains(".."), let file = files[path] else {
             throw APIError(.notFound, "There is no page '\(path)'.")
         }
         var headers = HTTPFields()
         headers[.contentType] = file.type
         headers[.cacheControl] = "no-cache"
-        // The kiosk loads nothing from elsewhere; the browser is told so.
-        headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
+        // The kiosk loads nothing from elsewhere and is never framed (the demo page frames it, from
+        // the same origin); the browser is told so.
+        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy(demo: demo)
+        headers[.xFrameOptions] = demo ? "SAMEORIGIN" : "DENY"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.data)))
     }
+
+    /// Scripts (ES modules included), styles, images, audio (spoken prompts) and API calls from the
+    /// kiosk's own origin only; no plug-ins, no frames, no forms to elsewhere, no <base> tricks.
+    static func contentSecurityPolicy(demo: Bool) -> String {
+        (policy + (demo ? ["frame-src 'self'", "frame-ancestors 'self'"] : ["frame-src 'none'", "frame-ancestors 'none'"]))
+            .joined(separator: "; ")
+    }
+
+    static let policy = [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "media-src 'self'",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    ]
 
     static func contentType(_ ext: String) -> String {
         switch ext {

@@ -48,7 +48,10 @@ public actor LockerController {
     private var pendingCodes: [String: (issued: CodeIssued, at: Date)] = [:]
     private var pickups: [String: PickupSession] = [:]
     private var surveyTokens: [String: Date] = [:]
-    private var eventTask: Task<Void, Never>?
+    /// Woken when a code is waiting for a reference (`awaitCode`).
+    private let codeWaiters = Waiters<String>()
+    /// The last liveness tick that came through the door-event path (see `WatchdogService`).
+    public private(set) var lastLivenessTick: UInt64 = 0
     /// The day retention last ran (memory only: after a restart it simply runs again).
     private var retentionDay: String?
     /// Notifications (nil: the locker sends none, every code goes to the clerk).
@@ -84,14 +87,28 @@ public actor LockerController {
         try store.setDoorStates(doors)
         try reconcile(doors: doors)
         _ = try sweep()
-        eventTask = Task { [weak self, locker] in
-            for await event in locker.events { await self?.handle(event) }
-        }
         try await refreshGauges()
     }
 
+    /// The locker's loops and this controller's door-event loop, until the task is cancelled
+    /// (graceful shutdown). Throws `LoopEnded` when one of them stops on its own, which ends the
+    /// daemon, so that systemd restarts it instead of running a locker that no longer hears its doors.
+    public nonisolated func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [locker] in
+                try await locker.run()
+                try LoopEnded.unlessCancelled("door supervision")
+            }
+            group.addTask { [locker] in
+                for await event in locker.events { await self.handle(event) }
+                try LoopEnded.unlessCancelled("door event")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
     public func stop() async {
-        eventTask?.cancel()
         await locker.stop()
     }
 
@@ -198,11 +215,11 @@ public actor LockerController {
             }
             switch doc.state {
             case .loading where clock.now < deadline:
-                // Only the door-closed event ends loading, and it puts the code here in the same
-                // actor turn: wait on memory, not on the database.
-                while pendingCodes[reference] == nil && notified[reference] == nil && clock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(25))
-                }
+                // Only the door-closed event ends loading; in the same actor turn it puts the code (or
+                // the notice sent to the citizen) here and wakes this waiter: wait on memory, not the database.
+                let ticket = codeWaiters.ticket(for: reference)
+                _ = await codeWaiters.wait(ticket, until: deadline)
+                try Task.checkCancellation()
             case .loading:
                 return AwaitCodeResponse(status: .doorOpen, message: "The door of compartment \(doc.compartment.map(\.description) ?? "?") is still open; close it to get the code.")
             case .ready:
@@ -594,10 +611,12 @@ public actor LockerController {
                     let (_, ready) = try issueCode(doc, action: "loaded", by: .daemon, changeState: true, seal: true)
                     notified[doc.reference] = (NoticeQueued(reference: doc.reference, compartment: id, expiresAt: ready.expiresAt ?? now(),
                                                             sentTo: contact.maskedDestinations), now())
+                    codeWaiters.signal(doc.reference)
                     logger.info("Document loaded; code queued for the citizen", metadata: ["reference": "\(doc.reference)", "compartment": "\(id)"])
                 } else if doc.state == .loading, doc.doorOpenedAt != nil {
                     let (code, ready) = try issueCode(doc, action: "loaded", by: .daemon, changeState: true)
                     pendingCodes[doc.reference] = (issued(ready, code: code), now())
+                    codeWaiters.signal(doc.reference)
                     logger.info("Document loaded; code waiting for the clerk", metadata: ["reference": "\(doc.reference)", "compartment": "\(id)"])
                 } else if doc.state == .collecting, doc.doorOpenedAt != nil {
                     try store.change(doc, to: .collected, action: "collected", by: .kiosk, at: now())
@@ -612,6 +631,9 @@ public actor LockerController {
                 metrics.hardwareFault()
                 try store.record(AuditEntry(at: now(), osUser: Actor.daemon.name, action: "hardware-fault",
                                             compartment: ids.first, detail: "\(message) (compartments \(ids.map(\.description).joined(separator: ", ")))"))
+            case let .tick(sequence):
+                lastLivenessTick = sequence
+                return  // nothing changed in the books
             }
             try await refreshGauges()
         } catch {

@@ -58,6 +58,8 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
     private var reported: [CompartmentID: DoorState] = [:]
     private var wakeFD: Int32 = -1
     private var cancelled = false
+    /// The latest liveness tick asked for; the event thread answers it on its next round.
+    private var tickRequested: UInt64?
     /// The pulse timer: when each energised coil must be off.
     private var coilDeadlines: [CompartmentID: ContinuousClock.Instant] = [:]
     /// Coils the pulse timer switched off, and when (to notice a late scheduler).
@@ -495,6 +497,13 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
         if wakeFD >= 0 { close(wakeFD); wakeFD = -1 }
     }
 
+    public func livenessTick(_ sequence: UInt64) {
+        lock.lock()
+        tickRequested = sequence
+        if wakeFD >= 0 { _ = amt_wakeup_signal(wakeFD) }
+        lock.unlock()
+    }
+
     // MARK: - The event thread
 
     private func eventLoop() {
@@ -591,6 +600,11 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
                     reported[id] = state
                     toEmit.append(.door(id, state))
                 }
+            }
+            // Answered from this thread, after this round's door changes: proof that it still loops.
+            if let tick = tickRequested {
+                tickRequested = nil
+                toEmit.append(.tick(tick))
             }
             lock.unlock()
             for event in toEmit {

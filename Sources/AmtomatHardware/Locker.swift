@@ -9,6 +9,21 @@ public enum LockerEvent: Sendable, Equatable {
     /// A door has stood open longer than allowed (children have been trapped in parcel lockers).
     case doorLeftOpen(CompartmentID, seconds: Int)
     case fault(compartments: [CompartmentID], message: String)
+    /// The answer to `Locker.livenessTick`: the hardware event path is alive up to here.
+    case tick(UInt64)
+}
+
+/// A loop that must run for the life of the daemon stopped on its own; the daemon ends with this
+/// error so that systemd restarts it.
+public struct LoopEnded: Error, CustomStringConvertible, Sendable {
+    public var loop: String
+    public init(_ loop: String) { self.loop = loop }
+    public var description: String { "The \(loop) loop ended unexpectedly; the daemon stops so that systemd restarts it." }
+
+    /// Throws unless the task was cancelled, which is how a loop ends at shutdown.
+    public static func unlessCancelled(_ loop: String) throws {
+        if !Task.isCancelled { throw LoopEnded(loop) }
+    }
 }
 
 /// The outcome of releasing a lock.
@@ -22,7 +37,8 @@ public enum ReleaseOutcome: Sendable, Equatable {
 /// every door's state, and hear about doors and faults.
 ///
 /// Door events are hints: the supervisor re-reads every sensor periodically, because the v1 kernel
-/// event queue drops events when it overflows.
+/// event queue drops events when it overflows. Both loops run inside `run()`, which the daemon's
+/// locker service runs in its task group; nothing here starts a task of its own.
 public actor Locker {
     public struct Timing: Sendable {
         public var openTimeout: Duration
@@ -48,7 +64,8 @@ public actor Locker {
     private var openedAt: [CompartmentID: ContinuousClock.Instant] = [:]
     private var leftOpenReported: Set<CompartmentID> = []
     private var releasedAt: [CompartmentID: ContinuousClock.Instant] = [:]
-    private var tasks: [Task<Void, Never>] = []
+    /// Woken on every change of a door's state, for `waitForClose` and `waitForOpen`.
+    private let doorChanges = Waiters<CompartmentID>()
     public nonisolated let events: AsyncStream<LockerEvent>
     private let continuation: AsyncStream<LockerEvent>.Continuation
 
@@ -67,22 +84,36 @@ public actor Locker {
         doors = try await backend.start()
         let now = clock.now
         for (id, state) in doors where state == .open { openedAt[id] = now }
-        tasks.append(Task { [weak self, backend] in
-            for await event in backend.events { await self?.handle(event) }
-        })
-        tasks.append(Task { [weak self, timing] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: timing.recheckInterval)
-                await self?.supervise()
-            }
-        })
         logger.info("Locker hardware started", metadata: ["backend": "\(backend.name)", "compartments": "\(doors.count)"])
         return doors
     }
 
+    /// The hardware's event loop and the door supervision, until the task is cancelled. Throws
+    /// `LoopEnded` when the backend's event stream ends on its own (its reader died).
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [backend] in
+                for await event in backend.events { await self.handle(event) }
+                try LoopEnded.unlessCancelled("hardware event")
+            }
+            group.addTask { [timing] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: timing.recheckInterval)
+                    await self.supervise()
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Asks the backend to send `.tick(sequence)` through the same path its door events take; it
+    /// comes out of `events` as `.tick(sequence)` once that path has carried it.
+    public nonisolated func livenessTick(_ sequence: UInt64) {
+        backend.livenessTick(sequence)
+    }
+
     public func stop() async {
-        for task in tasks { task.cancel() }
-        tasks.removeAll()
         backend.releaseAllCoils()
         await backend.shutdown()
         continuation.finish()
@@ -127,12 +158,12 @@ public actor Locker {
     /// Waits until the door of `id` is closed; returns false on timeout.
     public func waitForClose(_ id: CompartmentID, timeout: Duration) async -> Bool {
         let deadline = clock.now.advanced(by: timeout)
-        while clock.now < deadline {
-            if doors[id] == .closed { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-            if Task.isCancelled { return false }
+        while doors[id] != .closed {
+            // Registered before this actor is let go, so a close in between is not missed.
+            let ticket = doorChanges.ticket(for: id)
+            guard await doorChanges.wait(ticket, until: deadline) else { return doors[id] == .closed }
         }
-        return doors[id] == .closed
+        return true
     }
 
     private func waitForOpen(_ id: CompartmentID, deadline: ContinuousClock.Instant) async -> Bool {
@@ -143,7 +174,8 @@ public actor Locker {
                 apply(id, .open)
                 return true
             }
-            try? await Task.sleep(for: .milliseconds(10))
+            let ticket = doorChanges.ticket(for: id)
+            _ = await doorChanges.wait(ticket, until: min(deadline, clock.now.advanced(by: .milliseconds(50))))
         }
         return doors[id] == .open
     }
@@ -156,12 +188,15 @@ public actor Locker {
             for id in ids { doors[id] = .unknown }
             logger.error("Hardware fault", metadata: ["compartments": "\(ids.map(\.rawValue))", "problem": "\(message)"])
             continuation.yield(.fault(compartments: ids, message: message))
+        case let .tick(sequence):
+            continuation.yield(.tick(sequence))
         }
     }
 
     private func apply(_ id: CompartmentID, _ state: DoorState) {
         guard doors[id] != state else { return }
         doors[id] = state
+        doorChanges.signal(id)
         switch state {
         case .open:
             let now = clock.now

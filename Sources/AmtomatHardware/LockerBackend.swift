@@ -7,6 +7,8 @@ public enum HardwareEvent: Sendable, Equatable {
     /// Part of the hardware failed: a gpiochip disappeared, a line could not be read.
     /// `compartments` are the ones that can no longer be trusted.
     case fault(compartments: [CompartmentID], message: String)
+    /// The answer to `livenessTick`, sent from the loop that sends door events.
+    case tick(UInt64)
 }
 
 /// A way to drive lock coils and read door sensors: the simulated locker or libgpiod.
@@ -29,6 +31,10 @@ public protocol LockerBackend: AnyObject, Sendable {
 
     /// Door changes and faults, as they happen.
     var events: AsyncStream<HardwareEvent> { get }
+
+    /// Sends `.tick(sequence)` through `events` from the same loop that reads door changes, so
+    /// that the watchdog is petted only while that loop is alive (issue 10 point 4).
+    func livenessTick(_ sequence: UInt64)
 
     /// Drives every coil output inactive. Safe to call at any time and more than once.
     func releaseAllCoils()

@@ -29,6 +29,9 @@ public final class SimulatedLocker: LockerBackend {
         var started = false
         var energiseCount = 0
         var pulseNumber = 0
+        /// A stalled event path (a test's fault): events and ticks are held back until it resumes.
+        var stalled = false
+        var held: [HardwareEvent] = []
     }
 
     public let name = "simulated"
@@ -91,6 +94,38 @@ public final class SimulatedLocker: LockerBackend {
 
     public func shutdown() async {
         releaseAllCoils()
+        continuation.finish()
+    }
+
+    public func livenessTick(_ sequence: UInt64) {
+        send(.tick(sequence))
+    }
+
+    /// Sends an event unless the event path is stalled, in which case it waits for `stallEvents(false)`.
+    private func send(_ event: HardwareEvent) {
+        let deliver = state.withLock { s -> Bool in
+            if s.stalled { s.held.append(event) }
+            return !s.stalled
+        }
+        if deliver { continuation.yield(event) }
+    }
+
+    // MARK: - Faults of the event path (tests of the watchdog)
+
+    /// The event path hangs (`true`): no door change and no liveness tick comes through until it
+    /// resumes (`false`), which delivers what was held back.
+    public func stallEvents(_ stalled: Bool) {
+        let held = state.withLock { s -> [HardwareEvent] in
+            s.stalled = stalled
+            if stalled { return [] }
+            defer { s.held.removeAll() }
+            return s.held
+        }
+        for event in held { continuation.yield(event) }
+    }
+
+    /// The event path dies: its stream ends as if the reader had stopped.
+    public func endEvents() {
         continuation.finish()
     }
 
@@ -158,7 +193,7 @@ public final class SimulatedLocker: LockerBackend {
             s.slots[compartment] = slot
             return slot.sensorStuck == nil ? .door(compartment, open ? .open : .closed) : nil
         }
-        if let event { continuation.yield(event) }
+        if let event { send(event) }
     }
 
     private static func sensed(_ slot: Slot) -> DoorState {

@@ -1,6 +1,9 @@
 import AmtomatCore
 import Foundation
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The locker's database: every state lives here, every change is one transaction.
 ///
@@ -17,17 +20,17 @@ public final class AppDatabase: Sendable {
 
     /// Opens (or creates) the database file.
     public static func open(path: String) throws -> AppDatabase {
+        try restrictFileMode(path)
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // Deleted contacts and erased sealed codes are overwritten with zeros, not left in free pages.
-            try db.execute(sql: "PRAGMA secure_delete = ON")
             // A locker's working set is tiny; a small page cache per connection keeps the daemon lean
             // on a Raspberry Pi even with years of history in the file.
             try db.execute(sql: "PRAGMA cache_size = -512")
             // Freed space is zeroed: every rewrite of a row (each state change) would otherwise leave
             // the old copy, reference and all, in the file until the page is reused — and retention
-            // could not honestly say the data is gone (docs/adr/0030-retention-and-the-audit-chain.md).
+            // could not honestly say the data is gone (docs/adr/0030-retention-and-the-audit-chain.md);
+            // the same holds for deleted contacts and erased sealed codes (ADR 0040).
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         config.busyMode = .timeout(5)
@@ -35,6 +38,24 @@ public final class AppDatabase: Sendable {
         config.maximumReaderCount = 2
         let pool = try DatabasePool(path: path, configuration: config)
         return try AppDatabase(pool)
+    }
+
+    /// The database says who collects which document when: only the daemon's user (and its group,
+    /// for backups) may read it. SQLite creates the -wal and -shm files with the mode of the database
+    /// file, so creating that one as 0640 covers all three; files made 0644 by older versions are
+    /// narrowed (issue 10 point 7).
+    static func restrictFileMode(_ path: String) throws {
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else {
+            throw DatabaseError(message: "Cannot create the database \(path): \(String(cString: strerror(errno))); check the state directory's owner.")
+        }
+        close(fd)
+        for file in [path, path + "-wal", path + "-shm"] {
+            var info = stat()
+            if stat(file, &info) == 0, info.st_mode & 0o027 != 0 {
+                chmod(file, info.st_mode & 0o750)
+            }
+        }
     }
 
     /// Answers when the database can be read (the watchdog's health check).

@@ -87,6 +87,11 @@ import Testing
             phone = "02154 949-0"
             hours = "Mo–Fr 8–12 Uhr"
 
+            [connections]
+            idle_timeout_seconds = 12.5
+            request_timeout_seconds = 4
+            max_per_listener = 16
+
             [[compartment]]
             id = 7
             label = "B3"
@@ -102,7 +107,7 @@ import Testing
         #expect(configuration.locker.name == "Rathaus Willich")
         #expect(configuration.locker.coil == CoilLimits(
             defaultPulseMilliseconds: 350, minimumOffMilliseconds: 1500, gapBetweenPulsesMilliseconds: 120, maxEnergisedAtOnce: 2))
-        #expect(configuration.settings == DaemonSettings(
+        var expected = DaemonSettings(
             backend: .gpiod, stateDirectory: "/srv/amtomat",
             control: ControlSettings(socketPath: "/run/amt/ctl.sock", socketGroup: "990",
                                      clerkGroup: "buergerbuero", technicianGroup: "1001"),
@@ -111,7 +116,9 @@ import Testing
                                 secondFactor: SecondFactorPolicy(kinds: [.passport, .residencePermit], maxFailures: 3)),
             throttle: TerminalThrottle.Policy(capacity: 3, refillSeconds: 900.5, firstWaitSeconds: 2.5),
             doors: DoorSettings(openTimeoutSeconds: 2.5, unlockRetries: 2, leftOpenAlarmSeconds: 300, debounceMilliseconds: 40),
-            office: OfficeContact(name: "Bürgerbüro Willich", phone: "02154 949-0", hours: "Mo–Fr 8–12 Uhr")))
+            office: OfficeContact(name: "Bürgerbüro Willich", phone: "02154 949-0", hours: "Mo–Fr 8–12 Uhr"))
+        expected.connections = ConnectionSettings(idleTimeoutSeconds: 12.5, requestTimeoutSeconds: 4, maxPerListener: 16)
+        #expect(configuration.settings == expected)
         #expect(configuration.locker.compartments == [CompartmentDescription(
             id: CompartmentID(7), label: "B3", column: 2, row: 3, size: .large, wheelchairAccessible: true,
             lock: LineAddress(chip: "gpiochip0", line: .offset(17)),
@@ -127,6 +134,7 @@ import Testing
     @Test(arguments: ["127.0.0.1", "127.10.20.30", "::1", "[::1]", "0:0:0:0:0:0:0:1", "localhost", "LOCALHOST"])
     func loopbackHostsAreAccepted(host: String) throws {
         let configuration = try ConfigLoader.parse("[kiosk]\nhost = \"\(host)\"\n" + minimalLocker)
-        #expect(configuration.settings.kiosk.host == host)
+        // "[::1]" is how URLs write it; the daemon binds the bare address.
+        #expect(configuration.settings.kiosk.host == (host == "[::1]" ? "::1" : host))
     }
 }

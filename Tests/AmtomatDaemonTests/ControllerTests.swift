@@ -42,6 +42,9 @@ struct Rig {
                                       hasher: SecretHasher(keyBytes: [UInt8](repeating: 3, count: 32)),
                                       logger: logs.logger, now: { clock.now })
         try await controller.start()
+        // The loops the daemon's locker service runs.
+        let controller = self.controller
+        Task { try? await controller.run() }
     }
 
     /// Waits until `condition` holds (events arrive asynchronously), at most two seconds.

@@ -50,7 +50,7 @@ enum BackendBehaviour {
     static func lockerReleaseOpensAndJamFails(_ rig: any BackendRig) async throws {
         let capture = LogCapture()
         let locker = Locker(description: rig.description, backend: rig.backend, timing: fastTiming(), logger: testLogger(capture))
-        _ = try await locker.start()
+        _ = try await locker.startRunning()
         let events = EventLog(locker.events)
         defer { events.stop() }
         #expect(try await locker.release(CompartmentID(1)) == .opened)

@@ -27,6 +27,7 @@ final class RecordingBackend: LineProblemReporting, @unchecked Sendable {
     func readDoor(_ id: CompartmentID) throws -> DoorState { try inner.readDoor(id) }
     func releaseAllCoils() { state.withLock { $0.on.removeAll() }; inner.releaseAllCoils() }
     func shutdown() async { await inner.shutdown() }
+    func livenessTick(_ sequence: UInt64) { inner.livenessTick(sequence) }
     func lineProblem(_ id: CompartmentID) -> LineProblem? { problems[id] }
     var switches: [Switch] { state.withLock { $0.switches } }
     var maxEnergisedAtOnce: Int { state.withLock { $0.maxOn } }

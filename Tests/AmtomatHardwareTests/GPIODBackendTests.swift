@@ -138,7 +138,7 @@ struct GPIODBackendSimTests {
         let capture = LogCapture()
         let rig = try GPIOSimRig(logger: testLogger(capture))
         let locker = Locker(description: rig.description, backend: rig.gpiod, timing: fastTiming(), logger: testLogger(capture))
-        _ = try await locker.start()
+        _ = try await locker.startRunning()
         let log = EventLog(locker.events)
         defer { log.stop() }
         rig.sim.remove()

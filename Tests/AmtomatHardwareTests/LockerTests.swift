@@ -15,7 +15,7 @@ struct LockerTests {
 
     @Test func releaseOpensTheDoor() async throws {
         let (locker, sim, _) = make()
-        _ = try await locker.start()
+        _ = try await locker.startRunning()
         #expect(try await locker.release(CompartmentID(1)) == .opened)
         #expect(await locker.doorState(CompartmentID(1)) == .open)
         #expect(sim.energiseCount == 1)
@@ -26,7 +26,7 @@ struct LockerTests {
 
     @Test func jammedLockIsRetriedThenReported() async throws {
         let (locker, sim, capture) = make(retries: 2)
-        _ = try await locker.start()
+        _ = try await locker.startRunning()
         try sim.jamLock(CompartmentID(2))
         #expect(try await locker.release(CompartmentID(2)) == .doorDidNotOpen)
         #expect(sim.energiseCount == 3, "one pulse and two retries")
@@ -37,7 +37,7 @@ struct LockerTests {
 
     @Test func forcedDoorIsATamperAlarm() async throws {
         let (locker, sim, capture) = make()
-        _ = try await locker.start()
+        _ = try await locker.startRunning()
         let events = EventLog(locker.events)
         defer { events.stop() }
         try sim.forceDoorOpen(CompartmentID(3))
@@ -48,7 +48,7 @@ struct LockerTests {
 
     @Test func doorLeftOpenRaisesAnAlarmOnce() async throws {
         let (locker, _, capture) = make()
-        _ = try await locker.start()
+        _ = try await locker.startRunning()
         let events = EventLog(locker.events)
         defer { events.stop() }
         #expect(try await locker.release(CompartmentID(4)) == .opened)
@@ -66,7 +66,7 @@ struct SelfTestTests {
         let rig = SimulatedRig()
         let backend = RecordingBackend(rig.sim, problems: problems)
         let locker = Locker(description: rig.description, backend: backend, timing: fastTiming(), logger: testLogger())
-        _ = try await locker.start()
+        _ = try await locker.startRunning()
         return (locker, rig.sim)
     }
 

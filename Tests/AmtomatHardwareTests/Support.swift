@@ -106,3 +106,13 @@ func fastTiming() -> Locker.Timing {
     Locker.Timing(openTimeout: .milliseconds(1500), unlockRetries: 1, leftOpenAlarm: .milliseconds(1200),
                   recheckInterval: .milliseconds(50))
 }
+
+extension Locker {
+    /// Reads every door and runs the locker's loops in a task of their own, as the daemon's locker
+    /// service does (the loop ends when `stop()` ends the backend's event stream).
+    func startRunning() async throws -> [CompartmentID: DoorState] {
+        let doors = try await start()
+        Task { try? await self.run() }
+        return doors
+    }
+}

@@ -133,14 +133,25 @@ final class DaemonProcess: @unchecked Sendable {
     var statePath: String { directory.appendingPathComponent("state").path }
     var databasePath: String { statePath + "/amtomat.sqlite" }
 
-    /// Starts the daemon and waits for its READY line.
-    func start(environment: [String: String] = [:]) throws {
+    /// The running daemon's process id (for /proc/PID/fd and signals).
+    var pid: Int32? { process?.processIdentifier }
+
+    /// Starts the daemon and waits for its READY line. `launcher` runs it through another program
+    /// first, e.g. ["/usr/bin/prlimit", "--nofile=64:64", "--"].
+    func start(environment: [String: String] = [:], launcher: [String] = []) throws {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let outPath = directory.appendingPathComponent("daemon.out").path
         FileManager.default.createFile(atPath: outPath, contents: nil)
         let p = Process()
-        p.executableURL = binaryDirectory.appendingPathComponent("amtomatd")
-        p.arguments = ["--config", configPath, "--log-level", "debug"]
+        let daemonPath = binaryDirectory.appendingPathComponent("amtomatd").path
+        let daemonArguments = ["--config", configPath, "--log-level", "debug"]
+        if let first = launcher.first {
+            p.executableURL = URL(fileURLWithPath: first)
+            p.arguments = Array(launcher.dropFirst()) + [daemonPath] + daemonArguments
+        } else {
+            p.executableURL = URL(fileURLWithPath: daemonPath)
+            p.arguments = daemonArguments
+        }
         if !environment.isEmpty {
             p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         }

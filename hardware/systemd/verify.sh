@@ -16,6 +16,12 @@ if out=$(systemd-analyze verify --man=no "$T/amtomatd.service" 2>&1) && [ -z "$(
 else
   echo "$out"; echo "FAIL: systemd-analyze verify amtomatd.service"; exit 1
 fi
+# The descriptor limit is chosen, not inherited (issue 10 point 3).
+if grep -qE '^LimitNOFILE=[0-9]+$' "$HERE/amtomatd.service"; then
+  echo "PASS: amtomatd.service sets LimitNOFILE"
+else
+  echo "FAIL: amtomatd.service must set LimitNOFILE to a number"; exit 1
+fi
 # The notification sender's unit, the same way.
 NBIN=/usr/bin/amtomat-notify
 if [ ! -x "$NBIN" ]; then NBIN=$T/amtomat-notify; printf '#!/bin/sh\nexit 0\n' > "$NBIN"; chmod +x "$NBIN"; fi
