@@ -132,7 +132,8 @@ let package = Package(
         // Starts the real binaries; depending on them makes `swift test` build them.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["AmtomatClient", "AmtomatAPI", "AmtomatStore", "amtomatd", "amtomat"],
+            dependencies: ["AmtomatClient", "AmtomatAPI", "AmtomatStore", "amtomatd", "amtomat",
+                           .product(name: "GRDB", package: "GRDB.swift")],  // the kill campaign lets time pass in the file
             swiftSettings: strict
         ),
     ]

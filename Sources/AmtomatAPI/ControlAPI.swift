@@ -79,9 +79,12 @@ public struct DocumentView: Codable, Sendable, Equatable {
     public var codeBlocked: Bool
     public var secondFactor: Bool
     public var finishedAt: Date?
+    /// The document waits for its citizen, but no clerk received a code for it: "no code delivered — reissue".
+    public var codeNotDelivered: Bool
     public init(reference: String, kind: DocumentKind, state: DocumentState, compartment: CompartmentID?,
                 depositedAt: Date, readyAt: Date?, expiresAt: Date?, codeIssued: Bool, codeBlocked: Bool,
-                secondFactor: Bool, finishedAt: Date?) {
+                secondFactor: Bool, finishedAt: Date?, codeNotDelivered: Bool = false) {
+        self.codeNotDelivered = codeNotDelivered
         self.reference = reference
         self.kind = kind
         self.state = state

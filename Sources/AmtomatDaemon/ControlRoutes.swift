@@ -225,7 +225,7 @@ public struct ControlAPI: Sendable {
         DocumentView(reference: d.reference, kind: d.kind, state: d.state, compartment: d.compartment,
                      depositedAt: d.depositedAt, readyAt: d.readyAt, expiresAt: d.expiresAt,
                      codeIssued: d.codeDigest != nil, codeBlocked: d.codeBlocked,
-                     secondFactor: d.secondFactorDigest != nil, finishedAt: d.finishedAt)
+                     secondFactor: d.secondFactorDigest != nil, finishedAt: d.finishedAt, codeNotDelivered: d.codeNotDelivered)
     }
 
     func compartmentViews() async throws -> [CompartmentView] {
@@ -234,7 +234,7 @@ public struct ControlAPI: Sendable {
             CompartmentView(id: o.record.compartmentID, label: o.record.label, column: o.record.column, row: o.record.row,
                             size: o.record.size, wheelchairAccessible: o.record.wheelchairAccessible, state: o.state,
                             door: doors[o.record.compartmentID] ?? .unknown, blockReason: o.record.blockReason,
-                            reference: o.holder?.reference, selfTest: o.verdict?.verdict)
+                            reference: o.holder?.reference, selfTest: o.verdict?.verdict.rawValue)
         }
     }
 
@@ -253,23 +253,12 @@ public struct ControlAPI: Sendable {
     }
 
     func lines() async -> [LineView] {
-        let backend = controller.locker.backend
-        // The libgpiod backend knows each line's device, offset and live value.
-        if let gpiod = backend as? GPIODBackend {
-            return gpiod.lineStatus().map { l in
-                let place = [l.device, l.offset.map { "offset \($0)" }].compactMap { $0 }.joined(separator: " ")
-                let level = l.problem ?? l.value.map { v in l.role == "door" ? (v == 1 ? "1 (closed)" : "0 (open)") : (v == 1 ? "1 (energised)" : "0") } ?? "unknown"
-                return LineView(compartment: l.compartment, role: l.role,
-                                line: "\(l.chip) line \(l.line)\(place.isEmpty ? "" : " (\(place))")", level: level)
-            }
+        // Every backend says where its lines are and what they read; no downcast to a backend.
+        controller.locker.backend.lineStatus().map { l in
+            let place = [l.device, l.offset.map { "offset \($0)" }].compactMap { $0 }.joined(separator: " ")
+            let level = l.problem ?? l.value.map { v in l.role == "door" ? (v == 1 ? "1 (closed)" : "0 (open)") : (v == 1 ? "1 (energised)" : "0") } ?? "unknown"
+            let line = l.chip == "simulated" ? "simulated \(l.line)" : "\(l.chip) line \(l.line)\(place.isEmpty ? "" : " (\(place))")"
+            return LineView(compartment: l.compartment, role: l.role, line: line, level: level)
         }
-        var out: [LineView] = []
-        for c in controller.locker.description.compartments {
-            out.append(LineView(compartment: c.id, role: "lock", line: c.lock?.description ?? "simulated", level: "0 unless pulsing"))
-            let level: String
-            do { level = try backend.readDoor(c.id).rawValue } catch { level = "error: \(error)" }
-            out.append(LineView(compartment: c.id, role: "door", line: c.doorSensor?.description ?? "simulated", level: level))
-        }
-        return out
     }
 }
