@@ -17,8 +17,16 @@ public struct DepositRequest: Codable, Sendable {
     public var accessible: Bool
     public var holdDays: Int?
     public var dateOfBirth: String?
+    /// Where the code goes instead of to the clerk (normalised again by the daemon).
+    public var phone: String?
+    public var email: String?
+    public var language: NoticeLanguage?
     public init(kind: DocumentKind, reference: String, size: SizeClass, accessible: Bool = false,
-                holdDays: Int? = nil, dateOfBirth: String? = nil) {
+                holdDays: Int? = nil, dateOfBirth: String? = nil,
+                phone: String? = nil, email: String? = nil, language: NoticeLanguage? = nil) {
+        self.phone = phone
+        self.email = email
+        self.language = language
         self.kind = kind
         self.reference = reference
         self.size = size
@@ -56,11 +64,14 @@ public struct CodeIssued: Codable, Sendable {
 
 /// The answer to "wait for the code": either the code, or still waiting for the door.
 public struct AwaitCodeResponse: Codable, Sendable {
-    public enum Status: String, Codable, Sendable { case issued, doorOpen = "door-open", noCode = "no-code" }
+    /// `sent`: the document has a contact; the code went to the citizen (see `sent`).
+    public enum Status: String, Codable, Sendable { case issued, doorOpen = "door-open", noCode = "no-code", sent }
     public var status: Status
     public var issued: CodeIssued?
     public var message: String?
-    public init(status: Status, issued: CodeIssued? = nil, message: String? = nil) {
+    public var sent: NoticeQueued?
+    public init(status: Status, issued: CodeIssued? = nil, message: String? = nil, sent: NoticeQueued? = nil) {
+        self.sent = sent
         self.status = status
         self.issued = issued
         self.message = message
@@ -157,8 +168,12 @@ public struct StatusView: Codable, Sendable {
     public var compartments: [CompartmentView]
     public var documents: [String: Int]
     public var terminalFreeAttempts: Int
+    /// Outbox counts (nil from a daemon without notifications).
+    public var notifications: NotificationCounts?
     public init(locker: String, backend: String, version: String, you: String, roles: [String],
-                compartments: [CompartmentView], documents: [String: Int], terminalFreeAttempts: Int) {
+                compartments: [CompartmentView], documents: [String: Int], terminalFreeAttempts: Int,
+                notifications: NotificationCounts? = nil) {
+        self.notifications = notifications
         self.locker = locker
         self.backend = backend
         self.version = version
@@ -178,7 +193,11 @@ public struct AuditEntryView: Codable, Sendable {
     public var reference: String?
     public var compartment: CompartmentID?
     public var detail: String?
-    public init(id: Int64, at: Date, user: String, action: String, reference: String?, compartment: CompartmentID?, detail: String?) {
+    /// The entry's place in the hash chain (`amtomat audit verify` names entries by it).
+    public var seq: Int64?
+    public init(id: Int64, at: Date, user: String, action: String, reference: String?, compartment: CompartmentID?, detail: String?,
+                seq: Int64? = nil) {
+        self.seq = seq
         self.id = id
         self.at = at
         self.user = user
@@ -186,6 +205,40 @@ public struct AuditEntryView: Codable, Sendable {
         self.reference = reference
         self.compartment = compartment
         self.detail = detail
+    }
+}
+
+/// The audit chain's head (`amtomat audit checkpoint`): keep `checkpoint` off the box and later
+/// run `amtomat audit verify --checkpoint SEQ:HASH` against it.
+public struct AuditHeadView: Codable, Sendable {
+    public var locker: String
+    /// `SEQ:HASH`, the form `verify --checkpoint` takes.
+    public var checkpoint: String
+    public var seq: Int64
+    public var hash: String
+    /// When the head entry was written (nil when every entry was pruned).
+    public var at: Date?
+    public init(locker: String, checkpoint: AuditCheckpoint, at: Date?) {
+        self.locker = locker
+        self.checkpoint = checkpoint.description
+        seq = checkpoint.seq
+        hash = checkpoint.hash
+        self.at = at
+    }
+}
+
+/// Audit entries counted per day, action and document kind; what is left of pruned entries.
+public struct AuditCountView: Codable, Sendable, Equatable {
+    public var day: String
+    public var action: String
+    /// The document kind, or "" when the entry named no document.
+    public var kind: String
+    public var count: Int
+    public init(day: String, action: String, kind: String, count: Int) {
+        self.day = day
+        self.action = action
+        self.kind = kind
+        self.count = count
     }
 }
 

@@ -89,6 +89,8 @@ public struct KioskInfo: Codable, Sendable {
     public var office: OfficeView
     public var demo: Bool
     public var languages: [String]
+    /// Speech output; nil when the daemon has no usable speech.json.
+    public var speech: KioskSpeech?
     public init(locker: Layout, codeLength: Int, idleTimeoutSeconds: Int, office: OfficeView, demo: Bool, languages: [String]) {
         self.locker = locker
         self.codeLength = codeLength

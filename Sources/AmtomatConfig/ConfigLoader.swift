@@ -123,6 +123,12 @@ struct DocumentReader {
 
         settings.doors = readDoors()
         settings.office = readOffice()
+        settings.retention = readRetention(maxHoldDays: settings.codes.maxHoldDays)
+        settings.notify = readNotify()
+        if settings.notify.demoInbox != nil && !settings.kiosk.demo {
+            log.report("in [notify], demo_inbox is set but [kiosk] demo is off", fix: "Remove demo_inbox: it belongs to the demonstration locker (bash hardware/demo) only.",
+                       at: "demo_inbox", in: .path(["notify"]))
+        }
         // Compartments last: whether they need GPIO lines depends on the backend.
         let compartments = readCompartments(backend: settings.backend, coil: coil)
         top.finishReading()
@@ -172,6 +178,7 @@ struct DocumentReader {
         result.socketGroup = control.group("socket_group", example: "amtomat")
         result.clerkGroup = control.group("clerk_group", example: result.clerkGroup) ?? result.clerkGroup
         result.technicianGroup = control.group("technician_group", example: result.technicianGroup) ?? result.technicianGroup
+        result.notifierGroup = control.group("notifier_group", example: result.notifierGroup) ?? result.notifierGroup
         control.finishReading()
         return result
     }
@@ -191,6 +198,18 @@ struct DocumentReader {
         result.port = kiosk.int("port", in: 0...65535, example: 8080) ?? result.port
         result.idleTimeoutSeconds = kiosk.int("idle_timeout_seconds", in: 1...Int.max, example: 60) ?? result.idleTimeoutSeconds
         result.demo = kiosk.bool("demo") ?? result.demo
+        result.privateListening = kiosk.bool("private_listening") ?? result.privateListening
+        if let speechIdle = kiosk.int("speech_idle_timeout_seconds", in: 1...Int.max, example: 180) {
+            if speechIdle < result.idleTimeoutSeconds {
+                kiosk.report("in [kiosk], speech_idle_timeout_seconds = \(speechIdle) is shorter than idle_timeout_seconds = \(result.idleTimeoutSeconds)",
+                             fix: "Listening takes longer than reading: set speech_idle_timeout_seconds to at least \(result.idleTimeoutSeconds) (the default is 180).",
+                             at: "speech_idle_timeout_seconds")
+            } else {
+                result.speechIdleTimeoutSeconds = speechIdle
+            }
+        } else if result.speechIdleTimeoutSeconds < result.idleTimeoutSeconds {
+            result.speechIdleTimeoutSeconds = result.idleTimeoutSeconds
+        }
         if result.demo && backend == .gpiod {
             kiosk.report("in [kiosk], demo = true is not allowed with backend \"gpiod\"",
                          fix: "Set demo = false, or use backend = \"simulated\" in [daemon] for a demonstration locker.", at: "demo")
@@ -297,6 +316,33 @@ struct DocumentReader {
         result.phone = office.string("phone", example: "02154 949-0", allowEmpty: true) ?? result.phone
         result.hours = office.string("hours", example: "Mo–Fr 8–12 Uhr", allowEmpty: true) ?? result.hours
         office.finishReading()
+        return result
+    }
+}
+
+extension DocumentReader {
+    /// `[retention]`: days, each within `RetentionPolicy.dayRange`. Audit entries must outlive the
+    /// longest hold period, or a waiting document's deposit would vanish from the log.
+    func readRetention(maxHoldDays: Int) -> RetentionPolicy {
+        let retention = section("retention")
+        var result = RetentionPolicy()
+        let range = RetentionPolicy.dayRange
+        let rangeFix = "Choose \(range.lowerBound) to \(range.upperBound) days; docs/privacy.md explains the default of \(RetentionPolicy.defaultFinishedDocumentDays)."
+        result.finishedDocumentDays = retention.int("finished_document_days", in: range, example: RetentionPolicy.defaultFinishedDocumentDays,
+                                                    rangeFix: rangeFix) ?? result.finishedDocumentDays
+        if let days = retention.int("audit_days", in: range, example: RetentionPolicy.defaultAuditDays, rangeFix: rangeFix) {
+            if days <= maxHoldDays {
+                retention.report("in [retention], audit_days (\(days)) is not longer than [codes] max_hold_days (\(maxHoldDays)), so a document still waiting in the locker could lose its deposit from the audit log",
+                                 fix: "Set audit_days to more than \(maxHoldDays), for example \(max(RetentionPolicy.defaultAuditDays, maxHoldDays + 1)).",
+                                 at: "audit_days")
+            } else {
+                result.auditDays = days
+            }
+        } else if result.auditDays <= maxHoldDays {
+            log.report("[codes] max_hold_days (\(maxHoldDays)) is not shorter than the default [retention] audit_days (\(result.auditDays)), so a document still waiting in the locker could lose its deposit from the audit log",
+                       fix: "Add audit_days = \(maxHoldDays + 1) or more to [retention].", at: "max_hold_days", in: .path(["codes"]))
+        }
+        retention.finishReading()
         return result
     }
 }

@@ -29,9 +29,13 @@ public struct DaemonSettings: Sendable, Equatable {
     public var throttle: TerminalThrottle.Policy
     public var doors: DoorSettings
     public var office: OfficeContact
+    /// `[notify]`: SMS and e-mail to citizens (see NotifySettings.swift).
+    public var notify = NotifySettings()
     /// `[daemon] allow_weak_codes_for_tests`: skips the guessing-bound check so that tests can use a
     /// fast throttle. Never set it on a real locker; the daemon logs a warning when it is on.
     public var allowWeakCodesForTests = false
+    /// `[retention]`: how long finished documents and audit entries keep personal data.
+    public var retention = RetentionPolicy()
 
     public init(
         backend: Backend = .simulated, stateDirectory: String = "/var/lib/amtomat",
@@ -59,6 +63,9 @@ public struct ControlSettings: Sendable, Equatable {
     public var clerkGroup: String
     /// Members act as technicians (name or numeric gid).
     public var technicianGroup: String
+    /// `notifier_group`: members may fetch due notifications and report their delivery
+    /// (the user amtomat-notify runs as).
+    public var notifierGroup = "amtomat-notify"
 
     public init(
         socketPath: String = "/run/amtomat/control.sock", socketGroup: String? = nil,
@@ -82,6 +89,11 @@ public struct KioskSettings: Sendable, Equatable {
     public var idleTimeoutSeconds: Int
     /// Demo mode for trying the locker out; only with the simulated backend.
     public var demo: Bool
+    /// `private_listening`: the terminal's speech goes to a headphone jack only, so entered digits and
+    /// the date of birth may be read back. A browser cannot detect headphones; the installer knows.
+    public var privateListening = false
+    /// `speech_idle_timeout_seconds`: the idle timeout while speech mode is on (listening takes longer).
+    public var speechIdleTimeoutSeconds = 180
 
     public init(host: String = "127.0.0.1", port: Int = 8080, idleTimeoutSeconds: Int = 60, demo: Bool = false) {
         self.host = host

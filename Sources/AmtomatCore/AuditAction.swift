@@ -39,4 +39,9 @@ public enum AuditAction: String, CaseIterable, Codable, Sendable {
     case raffleRemove = "raffle-remove"
     case raffleClose = "raffle-close"
     case raffleDraw = "raffle-draw"
+    // Notifications and retention
+    case resend
+    case notificationSent = "notification-sent"
+    case notificationFailed = "notification-failed"
+    case retention
 }

@@ -58,6 +58,7 @@ public struct ControlAPI: Sendable {
     let version: String
     let metricsText: @Sendable () -> String
     let survey: SurveyService?
+    var notices: NoticeDesk? = nil
 
     func buildRouter(roleMap: RoleMap, groupNames: (clerk: String, technician: String)) -> Router<ControlContext> {
         let router = Router(context: ControlContext.self)
@@ -81,7 +82,29 @@ public struct ControlAPI: Sendable {
             let entries = try controller.store.auditLog(limit: min(max(limit, 1), 10_000))
             return try jsonResponse(entries.map {
                 AuditEntryView(id: $0.id ?? 0, at: $0.at, user: $0.osUser, action: $0.action, reference: $0.reference,
-                               compartment: $0.compartmentId.map { CompartmentID($0) }, detail: $0.detail)
+                               compartment: $0.compartmentId.map { CompartmentID($0) }, detail: $0.detail, seq: $0.seq)
+            })
+        }
+        router.get("/audit/verify") { request, context in
+            _ = try context.anyRole()
+            var checkpoint: AuditCheckpoint?
+            if let text = request.uri.queryParameters.get("checkpoint") {
+                guard let parsed = AuditCheckpoint(text) else {
+                    throw APIError(.badRequest, "'\(text)' is not a checkpoint; write it as \(AuditCheckpoint.format) (what 'amtomat audit checkpoint' prints).")
+                }
+                checkpoint = parsed
+            }
+            return try jsonResponse(try controller.store.verifyAudit(checkpoint: checkpoint))
+        }
+        router.get("/audit/checkpoint") { _, context in
+            _ = try context.anyRole()
+            let head = try controller.store.auditHead()
+            return try jsonResponse(AuditHeadView(locker: controller.locker.description.name, checkpoint: head.checkpoint, at: head.at))
+        }
+        router.get("/audit/counts") { _, context in
+            _ = try context.anyRole()
+            return try jsonResponse(try controller.store.auditDailyCounts().map {
+                AuditCountView(day: $0.day, action: $0.action, kind: $0.kind, count: $0.count)
             })
         }
 
@@ -187,6 +210,7 @@ public struct ControlAPI: Sendable {
         }
 
         survey?.addControlRoutes(to: router)
+        addNotifyRoutes(to: router)
 
         // Simulated locker only: what a person does at the box.
         router.post("/sim/doors/{id}/close") { _, context in
@@ -249,7 +273,8 @@ public struct ControlAPI: Sendable {
                           version: version, you: context.peer?.userName ?? "?",
                           roles: context.roles.map(\.rawValue).sorted(), compartments: try await compartmentViews(),
                           documents: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
-                          terminalFreeAttempts: await controller.terminalFreeAttempts())
+                          terminalFreeAttempts: await controller.terminalFreeAttempts(),
+                          notifications: try notices?.counts())
     }
 
     func lines() async -> [LineView] {

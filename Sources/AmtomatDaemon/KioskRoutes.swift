@@ -13,6 +13,8 @@ public struct KioskAPI: Sendable {
     let files: StaticFiles
     let simulator: SimulatedLocker?
     let survey: SurveyService?
+    /// Speech output; nil when speech.json is missing or unusable.
+    var speech: SpeechService? = nil
 
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -38,6 +40,7 @@ public struct KioskAPI: Sendable {
         if let survey {
             survey.addRoutes(to: router, controller: controller)
         }
+        speech?.addRoutes(to: router)
         if let simulator, info.demo {
             router.get("/api/demo/state") { _, _ in
                 try jsonResponse(await Self.demoState(controller: controller, simulator: simulator))
@@ -46,6 +49,7 @@ public struct KioskAPI: Sendable {
                 try simulator.closeDoor(try context.parameters.compartment())
                 return Response(status: .noContent)
             }
+            addDemoPhoneRoute(to: router)
             router.post("/api/demo/locks/{id}/jam") { request, context in
                 let body = try await decodeBody(JamRequest.self, from: request)
                 try simulator.jamLock(try context.parameters.compartment(), body.jammed)

@@ -20,6 +20,9 @@ public actor LockerController {
         public var office = OfficeView(name: "Bürgerbüro", phone: "", hours: "")
         /// How long a code waits in memory for the clerk's CLI to fetch it.
         public var codeDeliveryWindow: TimeInterval = 600
+        /// `[retention]`, applied once a day by the sweep; days are counted in `timeZone`.
+        public var retention = RetentionPolicy()
+        public var timeZone = TimeZone.current
         public init() {}
     }
 
@@ -44,9 +47,17 @@ public actor LockerController {
     private var pickups: [String: PickupSession] = [:]
     private var surveyTokens: [String: Date] = [:]
     private var eventTask: Task<Void, Never>?
+    /// The day retention last ran (memory only: after a restart it simply runs again).
+    private var retentionDay: String?
+    /// Notifications (nil: the locker sends none, every code goes to the clerk).
+    public nonisolated let notices: NoticeDesk?
+    /// Deposits whose code went to the citizen: what the clerk's CLI is told instead of the code.
+    private var notified: [String: (queued: NoticeQueued, at: Date)] = [:]
 
     public init(settings: Settings, store: LockerStore, locker: Locker, hasher: SecretHasher,
-                logger: Logger, metrics: LockerMetrics = LockerMetrics(), now: @escaping @Sendable () -> Date = Date.init) {
+                logger: Logger, metrics: LockerMetrics = LockerMetrics(), notices: NoticeDesk? = nil,
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.notices = notices
         self.settings = settings
         self.store = store
         self.locker = locker
@@ -85,11 +96,16 @@ public actor LockerController {
         for doc in try store.documents(in: DocumentState.allCases.filter(\.awaitsDoor)) {
             guard let compartment = doc.compartment else { continue }
             let door = doors[compartment] ?? .unknown
+            let hasContact = try notices != nil && store.contact(documentId: doc.id ?? 0) != nil
             switch ReconcileAction.decide(state: doc.state, door: door, doorOpened: doc.doorOpenedAt != nil) {
             case .keep:
                 break  // wait for the door to close; the normal event handling finishes it
             case .recordDoorOpened:
                 try store.update(doc, action: .reconcile, detail: "door found open at start", by: .daemon, at: t) { $0.doorOpenedAt = t }
+            case .finish where doc.state == .loading && hasContact:
+                // The citizen's code was never drawn: draw it now and send it; nobody else has seen it.
+                _ = try issueCode(doc, action: .reconcile, by: .daemon, changeState: true, seal: true)
+                logger.warning("Document was loaded before a restart; its code is sent to the citizen now", metadata: ["reference": "\(doc.reference)"])
             case .finish(let next) where doc.state == .loading:
                 try store.change(doc, to: next, action: .reconcile,
                                  detail: "loaded before a restart; the code must be reissued", by: .daemon, at: t) {
@@ -124,18 +140,20 @@ public actor LockerController {
             guard let dob = DateOfBirth(text) else { throw LockerError.invalidDateOfBirth(text) }
             secondFactorDigest = hasher.secondFactorDigest(reference: reference, dateOfBirth: dob)
         }
+        let contact = try self.contact(of: request)
         let t = now()
         var document: DocumentRecord
         let existing = try store.document(reference: reference)
         if let existing, existing.state == .reserved {
             document = existing  // an interrupted deposit is resumed in the compartment it already holds
+            if let id = existing.id { try store.setContact(contact ?? Contact(), documentId: id) }
         } else if let existing, existing.codeNotDelivered {
             throw ServiceError.conflict("Document \(reference) is already in compartment \(existing.compartment.map(\.description) ?? "?"), but no code was delivered for it; run 'amtomat reissue \(reference)' to get its code.")
         } else {
             document = try store.reserve(reference: reference, kind: request.kind, size: request.size,
                                          accessible: request.accessible, holdDays: holdDays,
                                          secondFactorDigest: secondFactorDigest, doors: await locker.allDoors(),
-                                         by: actor, at: t)
+                                         contact: contact, by: actor, at: t)
         }
         guard let compartment = document.compartment else { throw LockerError.unknownDocument(reference: reference) }
         document = try store.change(document, to: .loading, action: .openForLoading, by: actor, at: now()) { $0.doorOpenedAt = nil }
@@ -171,6 +189,9 @@ public actor LockerController {
                 if let doc = try store.document(reference: reference) { try store.markCodeDelivered(doc, at: now()) }
                 return AwaitCodeResponse(status: .issued, issued: pending.issued)
             }
+            if let sent = notified.removeValue(forKey: reference) {
+                return AwaitCodeResponse(status: .sent, message: "The pickup code goes to the citizen: \(sent.queued.sentTo.joined(separator: ", ")).", sent: sent.queued)
+            }
             guard let doc = try store.document(reference: reference) else {
                 throw LockerError.unknownDocument(reference: reference)
             }
@@ -178,7 +199,7 @@ public actor LockerController {
             case .loading where clock.now < deadline:
                 // Only the door-closed event ends loading, and it puts the code here in the same
                 // actor turn: wait on memory, not on the database.
-                while pendingCodes[reference] == nil && clock.now < deadline {
+                while pendingCodes[reference] == nil && notified[reference] == nil && clock.now < deadline {
                     try await Task.sleep(for: .milliseconds(25))
                 }
             case .loading:
@@ -206,17 +227,22 @@ public actor LockerController {
     }
 
     /// Draws a fresh code, unique among live codes, and stores only its HMAC.
-    private func issueCode(_ doc: DocumentRecord, action: AuditAction, by actor: Actor, changeState: Bool) throws -> (PickupCode, DocumentRecord) {
+    /// With `seal`, the code is also queued, sealed, in a ready message to the citizen's contact —
+    /// in the same transaction that stores its digest.
+    private func issueCode(_ doc: DocumentRecord, action: AuditAction, by actor: Actor, changeState: Bool,
+                           seal: Bool = false) throws -> (PickupCode, DocumentRecord) {
         for _ in 0..<8 {
             let code = PickupCode.generate(length: settings.codeLength)
             let digest = hasher.codeDigest(code)
             if try store.document(codeDigest: digest) != nil { continue }  // astronomically rare; draw again
+            let sealed: Data? = seal ? try notices?.sealer.seal(code, documentId: doc.id ?? 0) : nil
             let t = now()
             let mutate: @Sendable (inout DocumentRecord) -> Void = { d in
                 d.codeDigest = digest
                 d.codeIssuedAt = t
-                // A reissued code goes back in the same answer; a loaded one waits for the clerk's command.
-                d.codeDeliveredAt = changeState ? nil : t
+                // A reissued code goes back in the same answer and a sealed one is queued for the citizen
+                // in this transaction; a loaded one waits for the clerk's command.
+                d.codeDeliveredAt = changeState && sealed == nil ? nil : t
                 d.codeBlocked = false
                 d.secondFactorFailures = 0
                 if changeState { d.doorOpenedAt = nil }  // the loading door's opening is history now
@@ -226,8 +252,8 @@ public actor LockerController {
                 }
             }
             let updated = changeState
-                ? try store.change(doc, to: .ready, action: action, by: actor, at: t, mutate)
-                : try store.update(doc, action: action, by: actor, at: t, mutate)
+                ? try store.change(doc, to: .ready, action: action, sealedCode: sealed, by: actor, at: t, mutate)
+                : try store.update(doc, action: action, sealedCode: sealed, by: actor, at: t, mutate)
             return (code, updated)
         }
         throw ServiceError.internal("Could not draw a unique pickup code; try again.")
@@ -453,7 +479,33 @@ public actor LockerController {
         }
         dropStaleCodes()
         dropStaleSessions()
+        let today = RetentionPolicy.day(of: now(), in: settings.timeZone)
+        if retentionDay != today {
+            do {
+                try applyRetention()
+                retentionDay = today
+            } catch {
+                logger.error("Retention failed; it is tried again at the next sweep", metadata: ["error": "\(error)"])
+            }
+        }
+        do { try notices?.sweep() } catch { logger.error("Notification sweep failed", metadata: ["error": "\(error)"]) }
         return expired.count
+    }
+
+    /// Deletes personal data past its retention period (`[retention]`; docs/privacy.md), audited.
+    @discardableResult
+    public func applyRetention() throws -> RetentionReport {
+        let report = try store.applyRetention(settings.retention, at: now(), in: settings.timeZone)
+        if let refused = report.pruneRefused {
+            logger.error("Old audit entries are kept because the audit log does not verify; run 'amtomat audit verify'",
+                         metadata: ["problem": "\(refused)"])
+        }
+        if report.erasedDocuments > 0 || report.prunedAuditEntries > 0 {
+            logger.info("Retention: personal data past its period deleted",
+                        metadata: ["documents": "\(report.erasedDocuments)", "auditEntries": "\(report.prunedAuditEntries)",
+                                   "checkpoint": "\(report.checkpoint?.description ?? "-")"])
+        }
+        return report
     }
 
     func handle(_ event: LockerEvent) async {
@@ -475,6 +527,13 @@ public actor LockerController {
                 guard let doc = try store.liveDocument(in: id) else { break }
                 guard doc.state.awaitsDoor, doc.doorOpenedAt != nil else { break }
                 switch doc.state {
+                case .loading where notices != nil:
+                    guard let contact = try store.contact(documentId: doc.id ?? 0) else { fallthrough }
+                    // The code goes to the citizen, sealed in the outbox; the clerk only learns where it went.
+                    let (_, ready) = try issueCode(doc, action: .loaded, by: .daemon, changeState: true, seal: true)
+                    notified[doc.reference] = (NoticeQueued(reference: doc.reference, compartment: id, expiresAt: ready.expiresAt ?? now(),
+                                                            sentTo: contact.maskedDestinations), now())
+                    logger.info("Document loaded; code queued for the citizen", metadata: ["reference": "\(doc.reference)", "compartment": "\(id)"])
                 case .loading:
                     let (code, ready) = try issueCode(doc, action: .loaded, by: .daemon, changeState: true)
                     pendingCodes[doc.reference] = (CodeIssued(reference: doc.reference, compartment: id, code: code.digits,
@@ -523,6 +582,7 @@ public actor LockerController {
     private func dropStaleCodes() {
         let t = now()
         pendingCodes = pendingCodes.filter { t.timeIntervalSince($0.value.at) < settings.codeDeliveryWindow }
+        notified = notified.filter { t.timeIntervalSince($0.value.at) < settings.codeDeliveryWindow }
     }
 
     private func dropStaleSessions() {
@@ -558,5 +618,45 @@ extension LockerController {
         let result = await locker.selfTest(id, doorSeenOpen: doorSeenOpen)
         try saveSelfTest(result, by: actor)
         return result
+    }
+}
+
+extension LockerController {
+    /// The contact a deposit asks for, checked again here (the CLI is not the only client) and
+    /// refused when the locker has no channel for it.
+    func contact(of request: DepositRequest) throws -> Contact? {
+        guard request.phone != nil || request.email != nil else { return nil }
+        guard let notices else {
+            throw ServiceError.badRequest("This locker sends no notifications ([notify] has no channel); leave out --phone and --email and give the citizen the code yourself.")
+        }
+        var contact = Contact(language: request.language ?? .de)
+        if let phone = request.phone {
+            guard notices.settings.sms != nil else {
+                throw ServiceError.badRequest("This locker sends no SMS ([notify.sms] is not set up); use --email, or leave out --phone and give the citizen the code yourself.")
+            }
+            do { contact.phone = try PhoneNumber.normalise(phone) } catch { throw ServiceError.badRequest(error.description) }
+        }
+        if let email = request.email {
+            guard notices.settings.email != nil else {
+                throw ServiceError.badRequest("This locker sends no e-mail ([notify.email] is not set up); use --phone, or leave out --email and give the citizen the code yourself.")
+            }
+            do { contact.email = try EmailAddress.normalise(email) } catch { throw ServiceError.badRequest(error.description) }
+        }
+        return contact
+    }
+
+    /// Sends a ready document's code to the citizen again — a fresh code: the old one stops working.
+    public func resendNotice(reference: String, by actor: Actor) throws -> NoticeQueued {
+        guard let doc = try store.document(reference: reference) else { throw LockerError.unknownDocument(reference: reference) }
+        guard notices != nil, let contact = try store.contact(documentId: doc.id ?? 0) else {
+            throw ServiceError.conflict("Document \(reference) has no contact to send to; use 'amtomat reissue \(reference)' and give the citizen the code yourself.")
+        }
+        guard doc.state == .ready else {
+            throw ServiceError.conflict("Document \(reference) is \(doc.state.rawValue); only a ready document's code can be sent again\(doc.state == .expired ? " — extend it first with 'amtomat extend \(reference) --days N'" : "").")
+        }
+        let (_, updated) = try issueCode(doc, action: .resend, by: actor, changeState: false, seal: true)
+        pendingCodes[reference] = nil
+        return NoticeQueued(reference: reference, compartment: updated.compartment ?? CompartmentID(0),
+                            expiresAt: updated.expiresAt ?? now(), sentTo: contact.maskedDestinations)
     }
 }

@@ -156,7 +156,13 @@ public actor Locker {
     private func handle(_ event: HardwareEvent) {
         switch event {
         case let .door(id, state):
-            apply(id, state)
+            // An event is a hint that may arrive late (after a re-read already saw a newer level):
+            // the level read now decides, so a stale "open" can never reopen, or finish, anything.
+            if let level = try? backend.readDoor(id), level != .unknown {
+                apply(id, level)
+            } else {
+                apply(id, state)
+            }
         case let .fault(ids, message):
             for id in ids { doors[id] = .unknown }
             logger.error("Hardware fault", metadata: ["compartments": "\(ids.map(\.rawValue))", "problem": "\(message)"])

@@ -20,9 +20,15 @@ public final class AppDatabase: Sendable {
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Deleted contacts and erased sealed codes are overwritten with zeros, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
             // A locker's working set is tiny; a small page cache per connection keeps the daemon lean
             // on a Raspberry Pi even with years of history in the file.
             try db.execute(sql: "PRAGMA cache_size = -512")
+            // Freed space is zeroed: every rewrite of a row (each state change) would otherwise leave
+            // the old copy, reference and all, in the file until the page is reused — and retention
+            // could not honestly say the data is gone (docs/adr/0030-retention-and-the-audit-chain.md).
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         config.busyMode = .timeout(5)
         // One writer and two readers are plenty for one locker; each connection keeps its own page cache.
@@ -60,6 +66,8 @@ public final class AppDatabase: Sendable {
             try db.execute(sql: #"CREATE TABLE "selfTestVerdict" ("compartmentId" INTEGER PRIMARY KEY REFERENCES "compartment"("id"), "verdict" TEXT NOT NULL, "detail" TEXT NOT NULL, "testedAt" DATETIME NOT NULL)"#)
         }
         registerSurveyMigrations(&migrator)
+        registerAuditChainMigrations(&migrator)
+        Outbox.register(&migrator)
         migrator.registerMigration("v2: withdrawing and returning hold their compartment; code delivery") { db in
             // A clerk's withdrawal or return now passes through `withdrawing`/`returning` until the door
             // was seen open and closed: the document still holds its compartment meanwhile.

@@ -127,6 +127,7 @@ public struct LockerStore: Sendable {
     /// Registers a document and reserves the compartment the assignment policy picks, in one transaction.
     public func reserve(reference: String, kind: DocumentKind, size: SizeClass, accessible: Bool, holdDays: Int,
                         secondFactorDigest: Data?, doors: [CompartmentID: DoorState],
+                        contact: Contact? = nil,
                         by actor: Actor, at now: Date) throws -> DocumentRecord {
         try writer.write { db in
             if try Self.live(db, reference: reference) != nil { throw LockerError.duplicateReference(reference: reference) }
@@ -142,8 +143,11 @@ public struct LockerStore: Sendable {
             var document = DocumentRecord(reference: reference, kind: kind, holdDays: holdDays, compartment: chosen.id,
                                           secondFactorDigest: secondFactorDigest, at: now)
             try document.insert(db)
+            if let contact, let id = document.id { try Self.saveContact(db, contact, documentId: id) }
+            // The audit log names the contact only masked.
+            let notify = contact.map { $0.maskedDestinations.isEmpty ? "" : "; notify by " + $0.maskedDestinations.joined(separator: ", ") } ?? ""
             var entry = AuditEntry(at: now, osUser: actor.name, action: .reserve, reference: reference,
-                                   compartment: chosen.id, detail: "\(kind.rawValue), size \(size.rawValue)\(accessible ? ", wheelchair-reachable" : "")")
+                                   compartment: chosen.id, detail: "\(kind.rawValue), size \(size.rawValue)\(accessible ? ", wheelchair-reachable" : "")\(notify)")
             try entry.insert(db)
             return document
         }
@@ -153,17 +157,22 @@ public struct LockerStore: Sendable {
     /// transaction. Refuses if the document changed meanwhile or the transition is not allowed.
     @discardableResult
     public func change(_ document: DocumentRecord, to next: DocumentState, action: AuditAction, detail: String? = nil,
-                       by actor: Actor, at now: Date,
+                       sealedCode: Data? = nil, by actor: Actor, at now: Date,
                        _ mutate: @Sendable (inout DocumentRecord) throws -> Void = { _ in }) throws -> DocumentRecord {
-        try writer.write { db in try Self.modify(db, document, to: next, action: action, detail: detail, by: actor, at: now, mutate) }
+        try writer.write { db in
+            try Self.modify(db, document, to: next, action: action, detail: detail, sealedCode: sealedCode, by: actor, at: now, mutate)
+        }
     }
 
     /// Changes a document without changing its state (door seen open, code reissued, a wrong date
     /// of birth counted), with its audit entry, in one transaction.
     @discardableResult
-    public func update(_ document: DocumentRecord, action: AuditAction, detail: String? = nil, by actor: Actor, at now: Date,
+    public func update(_ document: DocumentRecord, action: AuditAction, detail: String? = nil, sealedCode: Data? = nil,
+                       by actor: Actor, at now: Date,
                        _ mutate: @Sendable (inout DocumentRecord) throws -> Void) throws -> DocumentRecord {
-        try writer.write { db in try Self.modify(db, document, to: nil, action: action, detail: detail, by: actor, at: now, mutate) }
+        try writer.write { db in
+            try Self.modify(db, document, to: nil, action: action, detail: detail, sealedCode: sealedCode, by: actor, at: now, mutate)
+        }
     }
 
     /// One step of a failure path: the state a document goes to, and why.
@@ -208,8 +217,15 @@ public struct LockerStore: Sendable {
         }
     }
 
+    /// How many messages in the outbox still carry a code sealed with the outbox key.
+    public func sealedCodesWaiting() throws -> Int {
+        try writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outboxMessage WHERE sealedCode IS NOT NULL") ?? 0
+        }
+    }
+
     private static func modify(_ db: Database, _ document: DocumentRecord, to next: DocumentState?, action: AuditAction, detail: String?,
-                               by actor: Actor, at now: Date,
+                               sealedCode: Data? = nil, by actor: Actor, at now: Date,
                                _ mutate: (inout DocumentRecord) throws -> Void) throws -> DocumentRecord {
         guard let id = document.id, var current = try DocumentRecord.fetchOne(db, key: id) else {
             throw LockerError.unknownDocument(reference: document.reference)
@@ -218,6 +234,7 @@ public struct LockerStore: Sendable {
         guard current.state == document.state else {
             throw LockerError.illegalTransition(reference: current.reference, from: current.state, to: next ?? document.state)
         }
+        let before = current
         if let next { current.state = try current.state.move(to: next, reference: current.reference) }
         try mutate(&current)
         current.state = next ?? document.state
@@ -229,6 +246,8 @@ public struct LockerStore: Sendable {
         }
         current.updatedAt = now
         try current.update(db)
+        // Whatever the change means for the citizen is queued in this same transaction.
+        try Outbox.follow(db, from: before, to: current, sealedCode: sealedCode, at: now)
         var entry = AuditEntry(at: now, osUser: actor.name, action: action, reference: current.reference,
                                compartment: current.compartment, detail: detail)
         try entry.insert(db)

@@ -78,6 +78,10 @@ public struct AuditEntry: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var reference: String?
     public var compartmentId: Int?
     public var detail: String?
+    /// The hash chain (AuditChain): set by `willInsert` at the one place every entry is written.
+    public var seq: Int64?
+    public var prevHash: Data?
+    public var hash: Data?
 
     /// What happened, as the enum (nil only for a word written by a later version).
     public var auditAction: AuditAction? { AuditAction(rawValue: action) }

@@ -35,13 +35,14 @@ struct Amtomat: AsyncParsableCommand {
         commandName: "amtomat",
         abstract: "Deposit documents into the town hall's pickup locker and look after its hardware.",
         discussion: """
-        Clerks: deposit, list, show, reissue, extend, withdraw, expired, survey, raffle.
+        Clerks: deposit, list, show, reissue, extend, withdraw, expired, notifications, survey, raffle.
         Technicians: selftest, hw, open, block, unblock.
-        Everyone with a role: status, audit. With the simulated locker: sim.
+        Everyone with a role: status, audit (log, verify, checkpoint, counts). With the simulated locker: sim.
         --socket PATH (or $AMTOMAT_SOCKET) and --json work with every command.
 
         Exit codes:
           0   done
+          1   audit verify: the audit log was changed (or does not match the checkpoint)
           64  wrong usage
           65  the daemon refused the input
           66  no such document or compartment
@@ -52,7 +53,7 @@ struct Amtomat: AsyncParsableCommand {
         """,
         subcommands: [
             Deposit.self, List.self, Show.self, Reissue.self, Extend.self, Withdraw.self, Expired.self,
-            Status.self, Audit.self,
+            Status.self, Audit.self, Notifications.self,
             Survey.self, Raffle.self,
             SelfTest.self, Hardware.self, Open.self, Block.self, Unblock.self,
             Sim.self,
@@ -143,6 +144,7 @@ func encodePath(_ s: String) -> String {
 extension DocumentKind: ExpressibleByArgument {}
 extension SizeClass: ExpressibleByArgument {}
 extension DocumentState: ExpressibleByArgument {}
+extension NoticeLanguage: ExpressibleByArgument {}
 
 /// Dates as clerks in Germany and scripts both read them: 2026-12-10 14:30 (local time).
 func shown(_ date: Date, seconds: Bool = false) -> String {

@@ -15,6 +15,10 @@ struct Deposit: LockerCommand {
         Examples:
           amtomat deposit --kind passport --reference 2026-PA-0815 --size M --date-of-birth 1984-03-27
           amtomat deposit --kind driving-licence --reference FS-4711 --size S --accessible --hold-days 10
+          amtomat deposit --kind id-card --reference PA-0816 --size S --phone "0171 2345678" --language tr
+
+        With --phone or --email the code goes to the citizen by SMS or e-mail when the door closes, and
+        you see only where it went (masked). Several documents may share one contact; each gets its own code.
         """
     )
     @OptionGroup var options: GlobalOptions
@@ -24,17 +28,31 @@ struct Deposit: LockerCommand {
     @Flag(help: "Use a compartment reachable from a wheelchair.") var accessible = false
     @Option(help: "Days the document waits before it goes back to the counter (default from the configuration).") var holdDays: Int?
     @Option(help: ArgumentHelp("The citizen's date of birth, the second factor at pickup.", valueName: "YYYY-MM-DD")) var dateOfBirth: String?
+    @Option(help: ArgumentHelp("Send the code by SMS to this mobile number (0171 2345678 or +49 171 2345678).", valueName: "number")) var phone: String?
+    @Option(help: ArgumentHelp("Send the code by e-mail to this address.", valueName: "address")) var email: String?
+    @Option(help: ArgumentHelp("The citizen's language for the messages: de, en, tr, uk or ar.", valueName: "language")) var language: NoticeLanguage?
 
     func validate() throws {
         if let holdDays, holdDays < 1 { throw ValidationError("--hold-days must be at least 1.") }
         if let dateOfBirth, DateOfBirth(dateOfBirth) == nil {
             throw ValidationError("'\(dateOfBirth)' is not a date of birth; write it as YYYY-MM-DD, for example 1984-03-27.")
         }
+        if let phone {
+            do { _ = try PhoneNumber.normalise(phone) } catch { throw ValidationError(error.description) }
+        }
+        if let email {
+            do { _ = try EmailAddress.normalise(email) } catch { throw ValidationError(error.description) }
+        }
+        if language != nil && phone == nil && email == nil {
+            throw ValidationError("--language chooses the language of the SMS or e-mail; give --phone or --email too, or leave it out.")
+        }
     }
 
     func execute() async throws {
         let request = DepositRequest(kind: kind, reference: reference, size: size, accessible: accessible,
-                                     holdDays: holdDays, dateOfBirth: dateOfBirth)
+                                     holdDays: holdDays, dateOfBirth: dateOfBirth,
+                                     phone: phone.flatMap { try? PhoneNumber.normalise($0) },
+                                     email: email.flatMap { try? EmailAddress.normalise($0) }, language: language)
         let started = try await options.post("/documents", request, as: DepositStarted.self)
         progress("Compartment \(started.compartment) (\(started.label)) is open. Put the document in and close the door.")
         while true {
@@ -50,6 +68,13 @@ struct Deposit: LockerCommand {
                     print("Compartment \(issued.compartment) · valid until \(shown(issued.expiresAt))")
                     print("Give this code to the citizen now; it is shown only once.")
                 }
+                return
+            case .sent:
+                guard let sent = answer.sent else { throw Refused(message: "The daemon said nothing about the notification.", code: 70) }
+                if options.json { return try options.printJSON(sent) }
+                print("Document \(sent.reference) is ready in compartment \(sent.compartment) · valid until \(shown(sent.expiresAt))")
+                for to in sent.sentTo { print("Pickup code: \(to)") }
+                print("Check delivery with 'amtomat notifications'.")
                 return
             case .doorOpen:
                 progress(answer.message ?? "Still waiting for the door to close…")
@@ -194,25 +219,11 @@ struct Status: LockerCommand {
         print("Compartments: " + CompartmentState.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
         print("Documents: " + s.documents.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
         print("Terminal: \(s.terminalFreeAttempts) wrong attempts left before it slows down.")
+        if let n = s.notifications {
+            print("Notifications: \(n.waiting) waiting, \(n.failed) failed\(n.failed > 0 ? " — see 'amtomat notifications'" : "").")
+        }
         for c in s.compartments where c.state == .blocked || c.door == .open || c.door == .unknown {
             print("  compartment \(c.id): \(c.state.rawValue), door \(c.door.rawValue)\(c.blockReason.map { " — \($0)" } ?? "")")
-        }
-    }
-}
-
-struct Audit: LockerCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Show the audit log: who changed what, when.",
-        discussion: "Example:\n  amtomat audit --limit 20")
-    @OptionGroup var options: GlobalOptions
-    @Option(help: "How many of the latest entries.") var limit = 50
-
-    func execute() async throws {
-        let entries = try await options.get("/audit?limit=\(limit)", as: [AuditEntryView].self)
-        if options.json { return try options.printJSON(entries) }
-        for e in entries {
-            print([shown(e.at, seconds: true), e.user, e.action, e.reference ?? "-", e.compartment.map { "compartment \($0)" } ?? "-", e.detail ?? ""]
-                .joined(separator: "  "))
         }
     }
 }

@@ -198,6 +198,11 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// Deposits with the real CLI, closing the simulated door when the CLI says which compartment opened.
     func deposit(_ reference: String, kind: String = "driving-licence", size: String = "S", extra: [String] = []) throws -> CodeIssued {
+        try APIJSON.decoder().decode(CodeIssued.self, from: try depositJSON(reference, kind: kind, size: size, extra: extra))
+    }
+
+    /// `amtomat --json deposit …` with the door closed for the clerk; what the CLI printed.
+    func depositJSON(_ reference: String, kind: String, size: String, extra: [String]) throws -> Data {
         let amtomat = binaryDirectory.appendingPathComponent("amtomat").path
         let out = directory.appendingPathComponent("deposit-\(reference).out")
         let err = directory.appendingPathComponent("deposit-\(reference).err")
@@ -223,8 +228,7 @@ final class DaemonProcess: @unchecked Sendable {
         let closed = try cli(["sim", "close", compartment])
         guard closed.status == 0 else { throw DaemonFailed(log: closed.stderr) }
         p.waitUntilExit()
-        let data = try Data(contentsOf: out)
-        return try APIJSON.decoder().decode(CodeIssued.self, from: data)
+        return try Data(contentsOf: out)
     }
 
     func pickup(_ code: String, dateOfBirth: String? = nil) async throws -> (Int, PickupResponse) {

@@ -348,3 +348,25 @@ window.KIOSK_TEXT = {
     error: "الجهاز غير متاح حاليًا. يرجى المحاولة مرة أخرى بعد قليل."
   }
 };
+
+/* Speech output (speech.js): the on-screen button and the start screen's hint. */
+Object.assign(window.KIOSK_TEXT.de, {
+  speechButton: "Sprachausgabe",
+  speechHintText: "Sprachausgabe: Sterntaste * auf dem Ziffernblock drücken oder „Sprachausgabe“ oben antippen."
+});
+Object.assign(window.KIOSK_TEXT.en, {
+  speechButton: "Speech output",
+  speechHintText: "Speech output: press the star key * on the number pad or tap “Speech output” at the top."
+});
+Object.assign(window.KIOSK_TEXT.tr, {
+  speechButton: "Sesli kullanım",
+  speechHintText: "Sesli kullanım: sayı tuş takımında yıldız tuşuna * basın veya üstteki “Sesli kullanım” düğmesine dokunun."
+});
+Object.assign(window.KIOSK_TEXT.uk, {
+  speechButton: "Голосовий супровід",
+  speechHintText: "Голосовий супровід: натисніть клавішу із зірочкою * на цифровому блоці або торкніться «Голосовий супровід» угорі."
+});
+Object.assign(window.KIOSK_TEXT.ar, {
+  speechButton: "الإرشاد الصوتي",
+  speechHintText: "الإرشاد الصوتي: اضغط مفتاح النجمة * في لوحة الأرقام أو المس «الإرشاد الصوتي» في الأعلى."
+});
