@@ -54,7 +54,16 @@ public struct CodeIssued: Codable, Sendable {
     public var compartment: CompartmentID
     public var code: String
     public var expiresAt: Date
-    public init(reference: String, compartment: CompartmentID, code: String, expiresAt: Date) {
+    /// The compartment's label as printed on its door ("C3").
+    public var label: String?
+    public var kind: DocumentKind?
+    /// The citizen must also enter the date of birth.
+    public var secondFactor: Bool?
+    public init(reference: String, compartment: CompartmentID, code: String, expiresAt: Date,
+                label: String? = nil, kind: DocumentKind? = nil, secondFactor: Bool? = nil) {
+        self.label = label
+        self.kind = kind
+        self.secondFactor = secondFactor
         self.reference = reference
         self.compartment = compartment
         self.code = code
@@ -83,6 +92,8 @@ public struct DocumentView: Codable, Sendable, Equatable {
     public var kind: DocumentKind
     public var state: DocumentState
     public var compartment: CompartmentID?
+    /// The compartment's label as printed on its door ("C3").
+    public var label: String?
     public var depositedAt: Date
     public var readyAt: Date?
     public var expiresAt: Date?
@@ -94,7 +105,8 @@ public struct DocumentView: Codable, Sendable, Equatable {
     public var codeNotDelivered: Bool
     public init(reference: String, kind: DocumentKind, state: DocumentState, compartment: CompartmentID?,
                 depositedAt: Date, readyAt: Date?, expiresAt: Date?, codeIssued: Bool, codeBlocked: Bool,
-                secondFactor: Bool, finishedAt: Date?, codeNotDelivered: Bool = false) {
+                secondFactor: Bool, finishedAt: Date?, label: String? = nil, codeNotDelivered: Bool = false) {
+        self.label = label
         self.codeNotDelivered = codeNotDelivered
         self.reference = reference
         self.kind = kind
@@ -168,11 +180,21 @@ public struct StatusView: Codable, Sendable {
     public var compartments: [CompartmentView]
     public var documents: [String: Int]
     public var terminalFreeAttempts: Int
+    /// Whether the kiosk terminal is slowed by wrong codes, and for how long.
+    public var terminal: TerminalStatus?
+    /// Doors standing open now, longest first.
+    public var openDoors: [OpenDoorView]?
+    /// The office that runs the locker (`[office] name`, e.g. "Bürgerbüro Willich"), for reports.
+    public var office: String?
     /// Outbox counts (nil from a daemon without notifications).
     public var notifications: NotificationCounts?
     public init(locker: String, backend: String, version: String, you: String, roles: [String],
                 compartments: [CompartmentView], documents: [String: Int], terminalFreeAttempts: Int,
+                terminal: TerminalStatus? = nil, openDoors: [OpenDoorView]? = nil, office: String? = nil,
                 notifications: NotificationCounts? = nil) {
+        self.office = office
+        self.terminal = terminal
+        self.openDoors = openDoors
         self.notifications = notifications
         self.locker = locker
         self.backend = backend
@@ -182,6 +204,23 @@ public struct StatusView: Codable, Sendable {
         self.compartments = compartments
         self.documents = documents
         self.terminalFreeAttempts = terminalFreeAttempts
+    }
+}
+
+/// A door standing open: how long, and which document the compartment holds.
+public struct OpenDoorView: Codable, Sendable, Equatable {
+    public var compartment: CompartmentID
+    public var label: String
+    public var seconds: Int
+    /// Open longer than `[doors] left_open_alarm_seconds`.
+    public var leftOpen: Bool
+    public var reference: String?
+    public init(compartment: CompartmentID, label: String, seconds: Int, leftOpen: Bool, reference: String?) {
+        self.compartment = compartment
+        self.label = label
+        self.seconds = seconds
+        self.leftOpen = leftOpen
+        self.reference = reference
     }
 }
 
@@ -244,10 +283,17 @@ public struct AuditCountView: Codable, Sendable, Equatable {
 
 public struct LineView: Codable, Sendable {
     public var compartment: CompartmentID
+    public var label: String?
+    /// "lock" or "door".
     public var role: String
     public var line: String
-    public var level: String
-    public init(compartment: CompartmentID, role: String, line: String, level: String) {
+    /// The line's live value, 0 or 1; nil when it cannot be read.
+    public var level: Int?
+    /// What the value means ("closed", "open", "energised", "off") or why it cannot be read.
+    public var meaning: String
+    public init(compartment: CompartmentID, label: String? = nil, role: String, line: String, level: Int?, meaning: String) {
+        self.label = label
+        self.meaning = meaning
         self.compartment = compartment
         self.role = role
         self.line = line
@@ -268,4 +314,11 @@ public enum APIJSON {
         d.dateDecodingStrategy = .iso8601
         return d
     }
+}
+
+/// How people name a compartment: the number the CLI takes and the label on its door, "11 (C3)".
+/// A compartment without its own label is just its number.
+public func compartmentName(_ id: CompartmentID, label: String?) -> String {
+    guard let label, !label.isEmpty, label != "\(id)" else { return "\(id)" }
+    return "\(id) (\(label))"
 }

@@ -179,11 +179,21 @@ public struct SpeechSources: Sendable {
         return text
     }
 
+    /// "02154 949-0" → "0 2 1 5 4, 9 4 9, 0": a voice would otherwise read "two thousand one hundred …".
+    static func digitByDigit(_ phone: String) -> String {
+        phone.split(whereSeparator: { !$0.isNumber && $0 != "+" })
+            .map { group in group.map(String.init).joined(separator: " ") }
+            .joined(separator: ", ")
+    }
+
     /// The raw text of an id in a language, before numbers are filled in.
     func text(id: String, language: String) -> String? {
         if let phrase = catalogue.phrases[id] { return phrase.text[language].flatMap { $0.isEmpty ? nil : $0 } }
         if id.hasPrefix("spell-"), id.count == 7, let c = id.last, catalogue.spell.contains(c) { return String(c) }
-        if id.hasPrefix("office-") { return office(String(id.dropFirst(7)), language).flatMap { $0.isEmpty ? nil : $0 } }
+        if id.hasPrefix("office-") {
+            guard let text = office(String(id.dropFirst(7)), language), !text.isEmpty else { return nil }
+            return id == "office-phone" ? Self.digitByDigit(text) : text
+        }
         if let survey, id.hasPrefix("survey-") {
             let rest = String(id.dropFirst(7))
             if rest == "raffle-prize" { return survey.raffle?.prize.text(in: language) }

@@ -36,7 +36,9 @@ public enum ConfigLoader {
                 problem: "the TOML parser failed: \(error)", fix: "Check the file's TOML syntax.")])
         }
         let log = DiagnosticLog(locator: SourceLocator(text))
-        let configuration = DocumentReader(root: root, log: log).read()
+        let base = file.hasPrefix("<") ? FileManager.default.currentDirectoryPath
+            : URL(fileURLWithPath: file).deletingLastPathComponent().path
+        let configuration = DocumentReader(root: root, log: log, baseDirectory: base).read()
         guard log.diagnostics.isEmpty else { throw ConfigError(file: file, diagnostics: log.sorted) }
         return configuration
     }
@@ -94,10 +96,13 @@ struct DocumentReader {
     let root: TOMLTable
     let log: DiagnosticLog
     let top: TableReader
+    /// The configuration file's folder: relative paths in it ([survey] questions, [kiosk] files) start here.
+    let baseDirectory: String
 
-    init(root: TOMLTable, log: DiagnosticLog) {
+    init(root: TOMLTable, log: DiagnosticLog, baseDirectory: String = FileManager.default.currentDirectoryPath) {
         self.root = root
         self.log = log
+        self.baseDirectory = baseDirectory
         top = TableReader(root, place: .path([]), name: "the file", log: log)
     }
 
@@ -129,6 +134,7 @@ struct DocumentReader {
             log.report("in [notify], demo_inbox is set but [kiosk] demo is off", fix: "Remove demo_inbox: it belongs to the demonstration locker (bash hardware/demo) only.",
                        at: "demo_inbox", in: .path(["notify"]))
         }
+        settings.surveyQuestions = readSurvey()
         // Compartments last: whether they need GPIO lines depends on the backend.
         let compartments = readCompartments(backend: settings.backend, coil: coil)
         top.finishReading()
@@ -198,6 +204,7 @@ struct DocumentReader {
         result.port = kiosk.int("port", in: 0...65535, example: 8080) ?? result.port
         result.idleTimeoutSeconds = kiosk.int("idle_timeout_seconds", in: 1...Int.max, example: 60) ?? result.idleTimeoutSeconds
         result.demo = kiosk.bool("demo") ?? result.demo
+        result.raffleAnnouncement = kiosk.localizedText("raffle_announcement", example: "Die Gewinner hängen ab dem 1. jedes Monats im Foyer des Rathauses aus.")
         result.privateListening = kiosk.bool("private_listening") ?? result.privateListening
         if let speechIdle = kiosk.int("speech_idle_timeout_seconds", in: 1...Int.max, example: 180) {
             if speechIdle < result.idleTimeoutSeconds {
@@ -209,6 +216,16 @@ struct DocumentReader {
             }
         } else if result.speechIdleTimeoutSeconds < result.idleTimeoutSeconds {
             result.speechIdleTimeoutSeconds = result.idleTimeoutSeconds
+        }
+        if let files = kiosk.string("files", example: "/usr/share/amtomat/kiosk") {
+            let folder = resolve(files)
+            if FileManager.default.isReadableFile(atPath: folder + "/index.html") {
+                result.files = folder
+            } else {
+                kiosk.report("in [kiosk], files \"\(files)\" is not a folder with the kiosk page (no readable index.html in \(folder))",
+                             fix: "Give the folder of the kiosk files, /usr/share/amtomat/kiosk when installed from the package, or leave the key out.",
+                             at: "files")
+            }
         }
         if result.demo && backend == .gpiod {
             kiosk.report("in [kiosk], demo = true is not allowed with backend \"gpiod\"",
@@ -230,6 +247,9 @@ struct DocumentReader {
                          at: codes.has("max_hold_days") ? "max_hold_days" : "default_hold_days")
         }
         if let kinds = readDocumentKinds(codes) { result.secondFactor.kinds = kinds }
+        result.rememberFinishedDays = codes.int("remember_finished_days", in: 0...365, example: 60,
+                                                rangeFix: "Choose 0 to 365 days: long enough for a late citizen to learn where the document went, short enough to keep no more than needed (0 forgets at once).")
+            ?? result.rememberFinishedDays
         result.secondFactor.maxFailures = codes.int("second_factor_max_failures", in: 1...Int.max, example: 5)
             ?? result.secondFactor.maxFailures
         codes.finishReading()
@@ -266,8 +286,10 @@ struct DocumentReader {
         result.capacity = throttle.int("free_attempts", in: 1...Int.max, example: 5,
                                        rangeFix: "Allow at least one attempt, or nobody could ever collect a document.")
             ?? result.capacity
-        result.refillSeconds = throttle.double("refill_seconds", in: 1...Double.greatestFiniteMagnitude, example: "1800")
+        result.refillSeconds = throttle.double("refill_seconds", in: 1...Double.greatestFiniteMagnitude, example: "60")
             ?? result.refillSeconds
+        result.firstWaitSeconds = throttle.double("first_wait_seconds", in: 1...Double.greatestFiniteMagnitude, example: "5")
+            ?? result.firstWaitSeconds
         throttle.finishReading()
         return result
     }
@@ -282,7 +304,7 @@ struct DocumentReader {
         let chance = bound.chanceWithoutSecondFactor
         let odds = chance >= 1 ? "certain" : "about 1 in \(Int((1 / chance).rounded()))"
         let problem = "\(codes.length)-digit pickup codes are too easy to guess: over \(codes.maxHoldDays) days the terminal allows \(format(bound.guessesAllowed)) wrong codes, so with up to \(GuessingBound.largestLocker) documents waiting the chance to open a compartment is \(String(format: "%.1e", chance)) (\(odds)), above the target of \(String(format: "%.0e", GuessingBound.target))"
-        let slower = "shorten max_hold_days, or make the terminal slower with a smaller [throttle] free_attempts or a larger refill_seconds"
+        let slower = "shorten max_hold_days, or make the terminal slower with a larger [throttle] refill_seconds (which also lengthens the longest wait)"
         let shortest = bound.shortestSafeCodeLength
         let fix = shortest <= CodeSettings.lengthRange.upperBound
             ? "Set length = \(shortest) or more in [codes]; or \(slower)."
@@ -290,7 +312,7 @@ struct DocumentReader {
         // Point at the setting most likely changed last: the code length, else the hold period, else the throttle.
         let places: [(String, SourceLocator.Table)] = [
             ("length", .path(["codes"])), ("max_hold_days", .path(["codes"])),
-            ("free_attempts", .path(["throttle"])), ("refill_seconds", .path(["throttle"])),
+            ("free_attempts", .path(["throttle"])), ("refill_seconds", .path(["throttle"])), ("first_wait_seconds", .path(["throttle"])),
         ]
         let position = places.lazy.compactMap { self.log.locator.position(of: $0.0, in: $0.1) }.first
         log.report(problem, fix: fix, at: position)
@@ -309,12 +331,43 @@ struct DocumentReader {
         return result
     }
 
+    /// An absolute path as it is; a relative one from the configuration file's folder.
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    /// `[survey] questions`: the questionnaire file must exist and be readable by the daemon's user;
+    /// its content is checked by `amtomatd --check-config` (the survey's own rules live with the survey).
+    private func readSurvey() -> String? {
+        let survey = section("survey")
+        defer { survey.finishReading() }
+        guard let questions = survey.string("questions", example: "/etc/amtomat/survey.json") else { return nil }
+        let path = resolve(questions)
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || isDirectory.boolValue {
+            survey.report("in [survey], questions names \"\(questions)\", but there is no such file (\(path))",
+                          fix: "Give the path of the questionnaire, such as /etc/amtomat/survey.json; the shipped one is /usr/share/amtomat/survey.json.",
+                          at: "questions")
+            return nil
+        }
+        if !FileManager.default.isReadableFile(atPath: path) {
+            survey.report("in [survey], the questionnaire \(path) cannot be read",
+                          fix: "Let the daemon's user read it: chgrp amtomat \(path) && chmod 0640 \(path).",
+                          at: "questions")
+            return nil
+        }
+        return path
+    }
+
     private func readOffice() -> OfficeContact {
         let office = section("office")
         var result = OfficeContact()
         result.name = office.string("name", example: "Bürgerbüro Willich") ?? result.name
         result.phone = office.string("phone", example: "02154 949-0", allowEmpty: true) ?? result.phone
-        result.hours = office.string("hours", example: "Mo–Fr 8–12 Uhr", allowEmpty: true) ?? result.hours
+        if let hours = office.localizedText("hours", example: "Mo–Fr 8–12 Uhr", allowEmpty: true) {
+            result.hours = hours.text
+            result.hoursByLanguage = hours.byLanguage
+        }
         office.finishReading()
         return result
     }

@@ -44,4 +44,6 @@ public enum AuditAction: String, CaseIterable, Codable, Sendable {
     case notificationSent = "notification-sent"
     case notificationFailed = "notification-failed"
     case retention
+    // The terminal's guessing defence
+    case throttleReset = "throttle-reset"
 }

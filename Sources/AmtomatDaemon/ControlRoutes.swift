@@ -64,6 +64,7 @@ public struct ControlAPI: Sendable {
         let router = Router(context: ControlContext.self)
         router.add(middleware: ErrorMappingMiddleware())
         router.add(middleware: PeerMiddleware(roleMap: roleMap, groupNames: groupNames))
+        router.add(middleware: ReferenceHintMiddleware(store: controller.store))
         let controller = self.controller
 
         router.get("/status") { _, context in
@@ -72,6 +73,7 @@ public struct ControlAPI: Sendable {
         }
         router.get("/metrics") { _, context in
             _ = try context.anyRole()
+            await controller.refreshDoorGauges()
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metricsText())))
@@ -118,13 +120,13 @@ public struct ControlAPI: Sendable {
                 }
                 state = s
             }
-            return try jsonResponse(try controller.store.documents(state: state).map(Self.view))
+            return try jsonResponse(try controller.store.documents(state: state).map(view))
         }
         router.get("/documents/{reference}") { _, context in
             _ = try context.actor(.clerk)
             let reference = try context.parameters.require("reference")
             guard let doc = try controller.store.document(reference: reference) else { throw LockerError.unknownDocument(reference: reference) }
-            return try jsonResponse(Self.view(doc))
+            return try jsonResponse(view(doc))
         }
         router.post("/documents") { request, context in
             let actor = try context.actor(.clerk)
@@ -144,15 +146,15 @@ public struct ControlAPI: Sendable {
         router.post("/documents/{reference}/extend") { request, context in
             let actor = try context.actor(.clerk)
             let body = try await decodeBody(ExtendRequest.self, from: request)
-            return try jsonResponse(Self.view(try await controller.extend(reference: try context.parameters.require("reference"), days: body.days, by: actor)))
+            return try jsonResponse(view(try await controller.extend(reference: try context.parameters.require("reference"), days: body.days, by: actor)))
         }
         router.post("/documents/{reference}/withdraw") { _, context in
             let actor = try context.actor(.clerk)
-            return try jsonResponse(Self.view(try await controller.withdraw(reference: try context.parameters.require("reference"), by: actor)))
+            return try jsonResponse(view(try await controller.withdraw(reference: try context.parameters.require("reference"), by: actor)))
         }
         router.post("/documents/{reference}/return") { _, context in
             let actor = try context.actor(.clerk)
-            return try jsonResponse(Self.view(try await controller.returnExpired(reference: try context.parameters.require("reference"), by: actor)))
+            return try jsonResponse(view(try await controller.returnExpired(reference: try context.parameters.require("reference"), by: actor)))
         }
         router.post("/compartments/{id}/await-closed") { request, context in
             _ = try context.anyRole()
@@ -160,6 +162,11 @@ public struct ControlAPI: Sendable {
             let seconds = request.uri.queryParameters.get("wait").flatMap { Int($0) } ?? 20
             let closed = await controller.locker.waitForClose(id, timeout: .seconds(min(max(seconds, 0), 60)))
             return try jsonResponse(["closed": closed])
+        }
+
+        router.post("/terminal/throttle/reset") { _, context in
+            let actor = try context.actor(.clerk)
+            return try jsonResponse(try await controller.resetThrottle(by: actor))
         }
 
         // Technician: hardware
@@ -183,13 +190,15 @@ public struct ControlAPI: Sendable {
             guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw APIError(.badRequest, "Blocking needs a reason; add --reason \"...\".")
             }
-            try await controller.setBlocked(id, blocked: true, reason: body.reason, by: actor)
+            let force = request.uri.queryParameters.get("force") == "true"
+            try await controller.setBlocked(id, blocked: true, reason: body.reason, force: force, by: actor)
             return try jsonResponse(try await compartmentView(id))
         }
-        router.post("/compartments/{id}/unblock") { _, context in
+        router.post("/compartments/{id}/unblock") { request, context in
             let actor = try context.actor(.technician)
             let id = try context.parameters.compartment()
-            try await controller.setBlocked(id, blocked: false, reason: nil, by: actor)
+            let force = request.uri.queryParameters.get("force") == "true"
+            try await controller.setBlocked(id, blocked: false, reason: nil, force: force, by: actor)
             return try jsonResponse(try await compartmentView(id))
         }
         router.post("/compartments/{id}/selftest") { request, context in
@@ -245,11 +254,13 @@ public struct ControlAPI: Sendable {
         return simulator
     }
 
-    static func view(_ d: DocumentRecord) -> DocumentView {
+    func view(_ d: DocumentRecord) -> DocumentView {
         DocumentView(reference: d.reference, kind: d.kind, state: d.state, compartment: d.compartment,
                      depositedAt: d.depositedAt, readyAt: d.readyAt, expiresAt: d.expiresAt,
                      codeIssued: d.codeDigest != nil, codeBlocked: d.codeBlocked,
-                     secondFactor: d.secondFactorDigest != nil, finishedAt: d.finishedAt, codeNotDelivered: d.codeNotDelivered)
+                     secondFactor: d.secondFactorDigest != nil, finishedAt: d.finishedAt,
+                     label: d.compartment.flatMap { controller.locker.description.compartment($0)?.label },
+                     codeNotDelivered: d.codeNotDelivered)
     }
 
     func compartmentViews() async throws -> [CompartmentView] {
@@ -274,16 +285,42 @@ public struct ControlAPI: Sendable {
                           roles: context.roles.map(\.rawValue).sorted(), compartments: try await compartmentViews(),
                           documents: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
                           terminalFreeAttempts: await controller.terminalFreeAttempts(),
+                          terminal: await controller.terminalStatus(), openDoors: try await controller.openDoors(),
+                          office: controller.settings.office.name,
                           notifications: try notices?.counts())
     }
 
     func lines() async -> [LineView] {
+        let description = controller.locker.description
+        func meaning(_ role: String, _ value: Int) -> String {
+            role == "door" ? (value == 1 ? "closed" : "open") : (value == 1 ? "energised" : "off")
+        }
         // Every backend says where its lines are and what they read; no downcast to a backend.
-        controller.locker.backend.lineStatus().map { l in
+        return controller.locker.backend.lineStatus().map { l in
             let place = [l.device, l.offset.map { "offset \($0)" }].compactMap { $0 }.joined(separator: " ")
-            let level = l.problem ?? l.value.map { v in l.role == "door" ? (v == 1 ? "1 (closed)" : "0 (open)") : (v == 1 ? "1 (energised)" : "0") } ?? "unknown"
-            let line = l.chip == "simulated" ? "simulated \(l.line)" : "\(l.chip) line \(l.line)\(place.isEmpty ? "" : " (\(place))")"
-            return LineView(compartment: l.compartment, role: l.role, line: line, level: level)
+            let line = l.chip == "simulated"
+                ? (l.role == "lock" ? description.compartment(l.compartment)?.lock : description.compartment(l.compartment)?.doorSensor)?.description ?? "simulated"
+                : "\(l.chip) line \(l.line)\(place.isEmpty ? "" : " (\(place))")"
+            return LineView(compartment: l.compartment, label: description.compartment(l.compartment)?.label, role: l.role,
+                            line: line, level: l.problem == nil ? l.value : nil,
+                            meaning: l.problem ?? l.value.map { meaning(l.role, $0) } ?? "unknown")
+        }
+    }
+}
+
+/// References are matched exactly (two documents may differ only in case); when nothing matches
+/// but a document's reference differs only in case, the answer names it.
+struct ReferenceHintMiddleware: RouterMiddleware {
+    let store: LockerStore
+
+    func handle(_ request: Request, context: ControlContext, next: (Request, ControlContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch LockerError.unknownDocument(let reference) {
+            if let spelled = try? store.referenceDifferingInCase(from: reference) {
+                throw APIError(.notFound, "No document with reference \(reference) is in the locker, but there is \(spelled); references are case-sensitive, so use 'amtomat show \(spelled)'.")
+            }
+            throw LockerError.unknownDocument(reference: reference)
         }
     }
 }

@@ -70,7 +70,10 @@ public struct Daemon: Sendable {
         controllerSettings.maxHoldDays = settings.codes.maxHoldDays
         controllerSettings.secondFactor = settings.codes.secondFactor
         controllerSettings.throttle = settings.throttle
-        let office = OfficeView(name: settings.office.name, phone: settings.office.phone, hours: settings.office.hours)
+        let hours = KioskText(settings.office.hours, byLanguage: settings.office.hoursByLanguage)
+        let office = OfficeView(name: settings.office.name, phone: settings.office.phone, hours: settings.office.hours,
+                                hoursByLanguage: hours.forEveryLanguage)
+        controllerSettings.rememberFinishedDays = settings.codes.rememberFinishedDays
         controllerSettings.office = office
         controllerSettings.retention = settings.retention
         // Notifications only when a channel is configured; the sealing key lives beside pickup-code.key.
@@ -92,7 +95,16 @@ public struct Daemon: Sendable {
         let readiness = Readiness(notifier: notifier, socketPath: settings.control.socketPath)
 
         // Control API on the Unix socket.
-        let files = StaticFiles.bundled()
+        // The kiosk page, with the town's questionnaire served as /survey.json (the page reads it there).
+        var files = InstalledFiles.kiosk(settings.kiosk)
+        if let questions = InstalledFiles.surveyQuestions(settings) {
+            if let data = FileManager.default.contents(atPath: questions) {
+                files = files.adding("survey.json", data: [UInt8](data))
+                logger.info("Survey questionnaire", metadata: ["file": "\(questions)"])
+            } else {
+                logger.warning("The survey questionnaire cannot be read; the survey is off", metadata: ["file": "\(questions)"])
+            }
+        }
         let survey = try SurveyService(store: store, files: files, logger: logger)
         let control = ControlAPI(controller: controller, simulator: simulator, version: version, metricsText: metricsText,
                                  survey: survey, notices: notices)
@@ -132,7 +144,8 @@ public struct Daemon: Sendable {
             })
         var info = KioskInfo(locker: layout, codeLength: settings.codes.length,
                              idleTimeoutSeconds: settings.kiosk.idleTimeoutSeconds, office: office,
-                             demo: settings.kiosk.demo && simulator != nil, languages: ["de", "en", "tr", "uk", "ar"])
+                             demo: settings.kiosk.demo && simulator != nil, languages: KioskSettings.languages,
+                             raffleAnnouncement: settings.kiosk.raffleAnnouncement?.forEveryLanguage)
         let speech = SpeechService(files: files, survey: survey.definition, office: office,
                                    cacheDirectory: state.appendingPathComponent("speech-cache"), logger: logger)
         info.speech = speech.map {

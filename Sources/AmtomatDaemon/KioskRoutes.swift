@@ -30,6 +30,7 @@ public struct KioskAPI: Sendable {
             if let seconds = response.retryAfterSeconds { http.headers[.retryAfter] = String(seconds) }
             return http
         }
+        router.get("/api/terminal") { _, _ in try jsonResponse(await controller.terminalStatus()) }
         router.get("/api/pickup/{token}") { _, context in
             let token = try context.parameters.require("token")
             guard let status = try await controller.pickupStatus(token: token) else {
@@ -64,11 +65,12 @@ public struct KioskAPI: Sendable {
 
     static func status(for result: PickupResponse.Result) -> HTTPResponse.Status {
         switch result {
-        case .open, .secondFactor: .ok
+        case .open, .secondFactor, .atOffice: .ok
         case .rejected: .forbidden
         case .blocked: .init(code: 423, reasonPhrase: "Locked")
         case .slowed: .tooManyRequests
         case .fault: .serviceUnavailable
+        case .gone: .gone
         }
     }
 
@@ -100,7 +102,7 @@ public struct KioskAPI: Sendable {
 
 /// The kiosk's static files, read once at start: they are small and the kiosk may be offline.
 public struct StaticFiles: Sendable {
-    let files: [String: (data: [UInt8], type: String)]
+    var files: [String: (data: [UInt8], type: String)]
 
     public init(directory: URL?) {
         var files: [String: (data: [UInt8], type: String)] = [:]

@@ -353,12 +353,30 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting {
     static func chipOpenProblem(_ spec: String, errno e: Int32) -> String {
         switch e {
         case ENOENT, ENODEV, ENXIO:
+            if let soc = socGPIOController(spec) {
+                return "chip '\(spec)' not found: it is \(soc), which exists only on that board; run the check on the locker's own computer (or add --no-probe to check the file alone), and on the locker compare the chip label with `gpiodetect`"
+            }
+            if spec.hasPrefix("/dev/") {
+                return "chip '\(spec)' not found: this machine has no such device; on the locker, `gpiodetect` lists the chips (or add --no-probe to check the file alone on another machine)"
+            }
             return "chip '\(spec)' not found; check the I²C expander's wiring and dtoverlay (or the chip label: `gpiodetect` lists them)"
         case EACCES, EPERM:
             return "chip '\(spec)' cannot be opened: \(strerror(e)); give the service's group access to /dev/gpiochip* (hardware/udev/60-amtomat-gpio.rules)"
         default:
             return "chip '\(spec)' cannot be opened: \(strerror(e))"
         }
+    }
+
+    /// The board's own GPIO controller (not an add-on expander), named by the label its kernel driver gives it.
+    static func socGPIOController(_ spec: String) -> String? {
+        let known: [(prefix: String, board: String)] = [
+            ("pinctrl-bcm2711", "the GPIO controller of a Raspberry Pi 4 / 400 / CM4"),
+            ("pinctrl-bcm2712", "the GPIO controller of a Raspberry Pi 5's SoC"),
+            ("pinctrl-rp1", "the GPIO controller (RP1) of a Raspberry Pi 5's 40-pin header"),
+            ("pinctrl-bcm2835", "the GPIO controller of a Raspberry Pi 1–3 / Zero"),
+            ("raspberrypi-exp-gpio", "the Raspberry Pi's firmware GPIO expander"),
+        ]
+        return known.first { spec.hasPrefix($0.prefix) }?.board
     }
 
     static func cString(_ buffer: [CChar]) -> String {

@@ -68,6 +68,18 @@ public final class AppDatabase: Sendable {
         registerSurveyMigrations(&migrator)
         registerAuditChainMigrations(&migrator)
         Outbox.register(&migrator)
+        migrator.registerMigration("kiosk v1: codes of finished documents") { db in
+            // Only the code's digest, what happened and when: enough to tell a late citizen where the
+            // document went, nothing that names it. Rows are deleted after [codes] remember_finished_days.
+            try db.execute(sql: """
+                CREATE TABLE finishedCode (
+                    codeDigest BLOB PRIMARY KEY NOT NULL,
+                    state TEXT NOT NULL,
+                    at DATETIME NOT NULL)
+                """)
+            try db.execute(sql: "CREATE INDEX finishedCode_at ON finishedCode(at)")
+        }
+        registerThrottleMigrations(&migrator)
         migrator.registerMigration("v2: withdrawing and returning hold their compartment; code delivery") { db in
             // A clerk's withdrawal or return now passes through `withdrawing`/`returning` until the door
             // was seen open and closed: the document still holds its compartment meanwhile.

@@ -239,6 +239,10 @@ public struct LockerStore: Sendable {
         try mutate(&current)
         current.state = next ?? document.state
         if current.state.isFinal {
+            // The code's digest moves to finishedCode, so the kiosk can tell a late citizen what happened.
+            if let digest = current.codeDigest {
+                try Self.rememberFinishedCode(db, digest: digest, state: current.state, at: now)
+            }
             // A finished document keeps no secret: the code and date-of-birth digests go.
             current.codeDigest = nil
             current.secondFactorDigest = nil
@@ -269,6 +273,30 @@ public struct LockerStore: Sendable {
     /// The document whose pickup code has this digest (only live documents keep a digest).
     public func document(codeDigest: Data) throws -> DocumentRecord? {
         try writer.read { db in try DocumentRecord.filter(Column("codeDigest") == codeDigest).fetchOne(db) }
+    }
+
+    /// What became of the document whose code had this digest, while it is remembered
+    /// (see `rememberFinishedCode`); nil for codes never issued or already forgotten.
+    public func finishedCode(codeDigest: Data) throws -> (state: DocumentState, at: Date)? {
+        try writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT state, at FROM finishedCode WHERE codeDigest = ?", arguments: [codeDigest]),
+                  let state = DocumentState(rawValue: row["state"]) else { return nil }
+            return (state, row["at"])
+        }
+    }
+
+    /// Deletes the digests of codes whose document finished before `date`; returns how many.
+    @discardableResult
+    public func forgetFinishedCodes(finishedBefore date: Date) throws -> Int {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM finishedCode WHERE at < ?", arguments: [date])
+            return db.changesCount
+        }
+    }
+
+    static func rememberFinishedCode(_ db: Database, digest: Data, state: DocumentState, at: Date) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO finishedCode (codeDigest, state, at) VALUES (?, ?, ?)",
+                       arguments: [digest, state.rawValue, at])
     }
 
     public func liveDocument(in compartment: CompartmentID) throws -> DocumentRecord? {

@@ -24,6 +24,24 @@ struct GPIODBackendHostTests {
         let problems = GPIODBackend.probe(d)
         #expect(problems == ["chip 'mcp23017-21' not found; check the I²C expander's wiring and dtoverlay (or the chip label: `gpiodetect` lists them)"])
     }
+
+    @Test("a missing Raspberry Pi GPIO controller is named as the board's, not as an I²C expander")
+    func probeNamesThePisOwnChip() {
+        let d = LockerDescription(name: "x", compartments: [
+            CompartmentDescription(id: CompartmentID(1), column: 1, row: 1, size: .small, wheelchairAccessible: false,
+                                   lock: LineAddress(chip: "pinctrl-bcm2711", line: .name("GPIO17"))),
+        ])
+        let problems = GPIODBackend.probe(d)
+        // On a real Pi 4 the chip exists; everywhere else the message must point at the board, not at I²C wiring.
+        if let p = problems.first {
+            #expect(p.contains("Raspberry Pi 4"), "\(p)")
+            #expect(p.contains("--no-probe"), "\(p)")
+            #expect(!p.contains("I²C"), "\(p)")
+        }
+        #expect(GPIODBackend.chipOpenProblem("pinctrl-rp1", errno: ENOENT).contains("Raspberry Pi 5"))
+        #expect(GPIODBackend.chipOpenProblem("/dev/gpiochip9", errno: ENOENT).contains("no such device"))
+        #expect(GPIODBackend.chipOpenProblem("mcp23017-20", errno: ENOENT).contains("I²C expander"))
+    }
 }
 
 @Suite("GPIODBackend on gpio-sim", .serialized, .enabled(if: GPIOSim.available))

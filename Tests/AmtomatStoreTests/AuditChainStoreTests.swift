@@ -147,19 +147,31 @@ struct AuditChainStoreTests {
         #expect(try store.verifyAudit().problem?.seq == 2, "the tampered entry is still there to be found")
     }
 
-    @Test("deleted personal data is overwritten in the database file and its write-ahead log (secure_delete)")
+    @Test("deleted personal data is overwritten in the database file and its write-ahead log (secure_delete on every connection)")
     func secureDelete() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("amtomat.sqlite").path
-        let store = try store(try AppDatabase.open(path: path))
-        try collected(store, "SECRET-REF-4711", at: t0)
-        func fileHolds(_ text: String) -> Bool {
-            [path, path + "-wal"].contains { (FileManager.default.contents(atPath: $0) ?? Data()).range(of: Data(text.utf8)) != nil }
+        /// Writes a pickup, applies retention 200 days later, and answers whether the file still holds the reference.
+        func remains(zeroingOffWhileUsed: Bool) throws -> Bool {
+            let dir = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let path = dir.appendingPathComponent("amtomat.sqlite").path
+            let database = try AppDatabase.open(path: path)
+            #expect(try database.writer.write { try Int.fetchOne($0, sql: "PRAGMA secure_delete") } == 1)
+            #expect(try database.writer.read { try Int.fetchOne($0, sql: "PRAGMA secure_delete") } == 1)
+            if zeroingOffWhileUsed {
+                try database.writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA secure_delete = OFF") }
+            }
+            let store = try store(database)
+            try collected(store, "SECRET-REF-4711", at: t0)
+            func fileHolds(_ text: String) -> Bool {
+                [path, path + "-wal"].contains { (FileManager.default.contents(atPath: $0) ?? Data()).range(of: Data(text.utf8)) != nil }
+            }
+            #expect(fileHolds("SECRET-REF-4711"), "the reference was written")
+            let report = try store.applyRetention(policy, at: t0 + 200 * 86_400, in: utc)
+            #expect(report.erasedDocuments == 1 && report.prunedAuditEntries == 5)
+            return fileHolds("SECRET-REF-4711")
         }
-        #expect(fileHolds("SECRET-REF-4711"), "the reference was written (so the check below can fail)")
-        let report = try store.applyRetention(policy, at: t0 + 200 * 86_400, in: utc)
-        #expect(report.erasedDocuments == 1 && report.prunedAuditEntries == 5)
-        #expect(!fileHolds("SECRET-REF-4711"))
+        #expect(try !remains(zeroingOffWhileUsed: false), "as the daemon opens the database, nothing of the reference is left")
+        #expect(try remains(zeroingOffWhileUsed: true),
+                "control: had the state changes before not zeroed what they freed, old copies of the row would survive retention")
     }
 }

@@ -16,7 +16,7 @@ struct EndToEndTests {
         let daemon = try DaemonProcess()
         try daemon.start()
         let issued = try daemon.deposit("P-2026-1", kind: "passport", size: "S", extra: ["--date-of-birth", "1984-03-27"])
-        #expect(issued.code.count == 12)
+        #expect(issued.code.count == 14)
 
         var (status, response) = try await daemon.pickup(issued.code)
         #expect(status == 200 && response.result == .secondFactor)
@@ -75,10 +75,12 @@ struct EndToEndTests {
         #expect(try APIJSON.decoder().decode([DocumentView].self, from: Data(list.stdout.utf8)).map(\.reference) == ["F-1"])
         let withdraw = try daemon.cli(["withdraw", "F-1"])
         #expect(withdraw.status == 0 && withdraw.stdout.contains("is open"))
-        #expect(try await daemon.pickup(second.code).1.result == .rejected)
+        let late = try await daemon.pickup(second.code)
+        #expect(late.0 == 410 && late.1.result == .gone && late.1.gone?.state == .withdrawn && late.1.office != nil,
+                "the withdrawn document's code says where it went")
         let status = try daemon.cli(["--json", "status"])
         let view = try APIJSON.decoder().decode(StatusView.self, from: Data(status.stdout.utf8))
-        #expect(view.compartments.count == 6 && view.roles == ["clerk", "technician"])
+        #expect(view.compartments.count == 6 && view.roles == ["clerk", "notifier", "technician"])
         let rival = try run(binaryDirectory.appendingPathComponent("amtomatd").path, ["--config", daemon.configPath])
         #expect(rival.status == 1 && rival.stderr.contains("Another amtomatd is already running"),
                 "a second daemon on the same state directory refuses to start: \(rival.stderr)")
@@ -98,7 +100,8 @@ struct EndToEndTests {
         }
         let reply = try await daemon.kiosk.send(.POST, "/api/pickup", json: PickupRequest(code: "111122223333"))
         #expect(reply.status == 429)
-        #expect(reply.headers.contains { $0.0.lowercased() == "retry-after" && Int($0.1) ?? 0 > 500 })
+        #expect(reply.headers.contains { $0.0.lowercased() == "retry-after" && (21...30).contains(Int($0.1) ?? 0) },
+                "a short wait (first_wait_seconds = 30), not half an hour")
         #expect(daemon.log().contains("Burst of failed pickup attempts"))
         let metrics = try await daemon.control.send(.GET, "/metrics", body: nil)
         let text = String(decoding: metrics.body, as: UTF8.self)
@@ -279,5 +282,36 @@ struct EndToEndTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let demo = try run(amtomatd, ["--check-config", root.appendingPathComponent("hardware/demo-locker.toml").path])
         #expect(demo.status == 0 && demo.stdout.contains("OK"))
+    }
+
+    @Test("--check-config FILE --no-probe passes every example in hardware/ on any machine")
+    func checkConfigWithoutHardware() throws {
+        let amtomatd = binaryDirectory.appendingPathComponent("amtomatd").path
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let hardware = root.appendingPathComponent("hardware")
+        let examples = try FileManager.default.contentsOfDirectory(atPath: hardware.path).filter { $0.hasSuffix(".toml") }.sorted()
+        #expect(examples.contains("raspberry-pi.toml") && examples.contains("mcp23017-48.toml"))
+        for name in examples {
+            let result = try run(amtomatd, ["--check-config", hardware.appendingPathComponent(name).path, "--no-probe"])
+            #expect(result.status == 0, "\(name): \(result.stdout) \(result.stderr)")
+            #expect(result.stdout.contains("OK"), "\(name): \(result.stdout)")
+        }
+        let pi = try run(amtomatd, ["--check-config", hardware.appendingPathComponent("raspberry-pi.toml").path, "--no-probe"])
+        #expect(pi.stdout.contains("not probed"), "says the lines were not checked: \(pi.stdout)")
+        // Without --no-probe, on a machine that is not a Pi 4, the message names the board.
+        let probed = try run(amtomatd, ["--check-config", hardware.appendingPathComponent("raspberry-pi.toml").path])
+        if probed.status != 0 {
+            #expect(probed.stdout.contains("Raspberry Pi 4") && probed.stdout.contains("--no-probe"), "\(probed.stdout)")
+            #expect(!probed.stdout.contains("I²C"), "\(probed.stdout)")
+        }
+        // A configuration problem is still reported with --no-probe.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("amtomat-np-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let broken = dir.appendingPathComponent("broken.toml").path
+        try "[locker]\nname = \"x\"\n[daemon]\nbackend = \"gpoid\"\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        let bad = try run(amtomatd, ["--check-config", broken, "--no-probe"])
+        #expect(bad.status == 1 && bad.stdout.contains("broken.toml:4"), "\(bad.stdout)")
+        let misuse = try run(amtomatd, ["--no-probe"])
+        #expect(misuse.status == 64 && misuse.stderr.contains("--check-config"), "\(misuse.stderr)")
     }
 }

@@ -320,7 +320,8 @@ struct NotificationEndToEndTests {
         #expect(try await eventually(20) { rig.smsAccepted().count == 1 })
         let first = try #require(rig.smsAccepted().first)
         #expect(first.recipient == "+491601111111")
-        #expect(try await daemon.pickup(try #require(code(in: first.message))).1.result == .open)
+        let firstCode = try #require(code(in: first.message))
+        #expect(try await daemon.pickup(firstCode).1.result == .open)
 
         try rig.gatewayAnswers("401")
         _ = try daemon.depositNotified("REFUSED", extra: ["--phone", "0170 2222222"])
@@ -358,7 +359,8 @@ struct NotificationEndToEndTests {
         #expect(try await eventually { rig.smsAccepted().count == 1 })
         let sms = try #require(rig.smsAccepted().first)
         #expect(sms.message.hasPrefix("Ready for pickup"))
-        #expect(try await daemon.pickup(try #require(code(in: sms.message))).1.result == .open)
+        let smsCode = try #require(code(in: sms.message))
+        #expect(try await daemon.pickup(smsCode).1.result == .open)
         var info = stat()
         #expect(stat(daemon.statePath + "/outbox.key", &info) == 0 && info.st_mode & 0o777 == 0o600)
     }
@@ -372,7 +374,7 @@ struct NotificationEndToEndTests {
         try daemon.start()
         let bad = try daemon.cli(["deposit", "--kind", "passport", "--reference", "X", "--size", "S", "--phone", "0211 123456"])
         #expect(bad.status == 64 && bad.stderr.contains("landline"))
-        let noEmail = try await daemon.control.send(.POST, "/documents", json: DepositRequest(kind: .passport, reference: "Y", size: .small, email: "a@example.org"))
+        let noEmail = try await daemon.control.send(.POST, "/documents", json: DepositRequest(kind: .other, reference: "Y", size: .small, email: "a@example.org"))
         #expect(noEmail.status == 400 && noEmail.errorMessage.contains("[notify.email]"))
         let language = try daemon.cli(["deposit", "--kind", "passport", "--reference", "X", "--size", "S", "--language", "fr"])
         #expect(language.status == 64)

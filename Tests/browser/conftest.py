@@ -38,7 +38,9 @@ COMPARTMENTS = [
     (6, 3, 2, "M", False),
 ]
 
-OFFICE = {"name": "Bürgerbüro Test", "phone": "0000 123", "hours": "Mo 8–12"}
+OFFICE = {"name": "Bürgerbüro Test", "phone": "0000 123", "hours": "Mo 8–12", "hours_en": "Mon 8 am–12 noon"}
+# [kiosk] raffle_announcement, per language (German stands in for the others)
+RAFFLE_ANNOUNCEMENT = {"de": "Aushang im Foyer, jeden Monatsersten", "en": "Notice in the foyer, on the 1st of each month"}
 
 
 def config_text(tmp: Path, demo: bool = True, idle: int = 8, kiosk_extra=()) -> str:
@@ -55,14 +57,18 @@ def config_text(tmp: Path, demo: bool = True, idle: int = 8, kiosk_extra=()) -> 
         "port = 0",
         f"demo = {'true' if demo else 'false'}",
         f"idle_timeout_seconds = {idle}",
+        "raffle_announcement = { " + ", ".join(f'{k} = "{v}"' for k, v in RAFFLE_ANNOUNCEMENT.items()) + " }",
         *kiosk_extra,
+        # The kiosk tests type 12-digit codes; the default is 14 (docs/adr/0050).
+        "[codes]",
+        "length = 12",
         "[throttle]",
         "free_attempts = 3",
         "refill_seconds = 20",
         "[office]",
         f'name = "{OFFICE["name"]}"',
         f'phone = "{OFFICE["phone"]}"',
-        f'hours = "{OFFICE["hours"]}"',
+        f'hours = {{ de = "{OFFICE["hours"]}", en = "{OFFICE["hours_en"]}" }}',
     ]
     for cid, col, row, size, wheelchair in COMPARTMENTS:
         lines += [

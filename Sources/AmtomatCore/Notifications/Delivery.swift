@@ -101,8 +101,9 @@ public enum MailMessage {
         var words: [String] = []
         var chunk = ""
         for c in text {
-            // 45 UTF-8 bytes become 60 base64 characters, plus 12 for "=?UTF-8?B?…?=".
-            if chunk.utf8.count + String(c).utf8.count > 45 {
+            // 39 UTF-8 bytes become 52 base64 characters, plus 12 for "=?UTF-8?B?…?=": with
+            // "Subject: " in front the line stays within RFC 5322's 78 characters.
+            if chunk.utf8.count + String(c).utf8.count > 39 {
                 words.append(chunk)
                 chunk = ""
             }

@@ -1,7 +1,7 @@
 /* Keyboard and number pad. */
 import { $, $$ } from "./dom.js";
 import { closeIdle } from "./idle.js";
-import { addDigit, confirmKeypad, delDigit, openKeypad } from "./keypad.js";
+import { addDigit, clearAll, confirmKeypad, delDigit, openKeypad } from "./keypad.js";
 import { bye } from "./screens/bye.js";
 import { reset } from "./session.js";
 import { state } from "./state.js";
@@ -24,7 +24,8 @@ export function onKey(e) {
 
   if (state.visit.screen === "keypad") {
     if (digit !== null) { e.preventDefault(); addDigit(digit); return; }
-    if (key === "Backspace" || key === "Delete") { e.preventDefault(); delDigit(); return; }
+    if (key === "Backspace") { e.preventDefault(); delDigit(); return; }
+    if (key === "Delete") { e.preventDefault(); clearAll(); return; }
     if (key === "Enter" && !onControl) { e.preventDefault(); confirmKeypad(); return; }
     if (key === "Escape") { e.preventDefault(); goBack(); return; }
     return;

@@ -2,9 +2,10 @@
 import { api } from "./api.js";
 import { $, $$ } from "./dom.js";
 import { closeIdle } from "./idle.js";
-import { buildKeypad, openKeypad } from "./keypad.js";
+import { buildKeypad, checkTerminal, openKeypad } from "./keypad.js";
 import { goBack, onKey } from "./keys.js";
 import { bye } from "./screens/bye.js";
+import { toggleHelp } from "./screens/open.js";
 import { joinRaffle } from "./screens/raffle.js";
 import { buildLanguages } from "./screens/start.js";
 import { initSpeech } from "./speech.js";
@@ -27,6 +28,9 @@ function wire() {
   $("#btn-survey").addEventListener("click", startSurvey);
   $("#btn-raffle").addEventListener("click", joinRaffle);
   $("#btn-idle").addEventListener("click", closeIdle);
+  $("#btn-help-door").addEventListener("click", () => toggleHelp("door"));
+  $("#btn-help-find").addEventListener("click", () => toggleHelp("find"));
+  $("#btn-help-close").addEventListener("click", () => toggleHelp(null));
   $("#idle").addEventListener("pointerdown", e => { if (e.target.id === "idle") closeIdle(); });
   $("#q-form").addEventListener("submit", e => {
     e.preventDefault();
@@ -64,6 +68,7 @@ async function load() {
   $("#demo-link-p").hidden = !(state.cfg.demo && window.top === window.self);
   buildLanguages();
   reset();
+  await checkTerminal();   // a page reloaded while the terminal is slowed shows the wait before any typing
   document.body.dataset.ready = "1";
   return true;
 }

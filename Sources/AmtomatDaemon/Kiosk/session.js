@@ -14,10 +14,12 @@ export function reset() {
   document.documentElement.classList.remove("large");
   $("#btn-large").setAttribute("aria-pressed", "false");
   ["#keypad-display", "#open-where", "#door-state", "#door-reminder", "#locker-figure", "#office-text", "#office-card",
-    "#offer-text", "#offer-raffle", "#q-form", "#raffle-text", "#ticket", "#ticket-prize", "#bye-text", "#sr-status", "#idle-text", "#wait-timer"]
+    "#offer-text", "#offer-raffle", "#q-form", "#raffle-text", "#ticket", "#ticket-prize", "#ticket-announcement",
+    "#open-help-text", "#open-help-office", "#open-leave", "#wait-office", "#dob-legend", "#bye-text", "#sr-status", "#idle-text", "#wait-timer"]
     .forEach(sel => { $(sel).textContent = ""; });
   $("#door-reminder").hidden = true;
   $("#keypad-wait").hidden = true;
+  $("#open-help").hidden = true;
   hideMsg();
   if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
   applyLang();

@@ -18,7 +18,10 @@ const audio = new Audio();
 let queue = [];
 let last = null;                // the last repeatable announcement
 let endedByIdle = false;        // terminal property: the idle reset switched speech off; say so to the next person
+let playing = null;
 window.KIOSK_SPEECH_LOG = [];
+/** Phrases the browser played to the end (for the tests: the audio really decodes and plays). */
+window.KIOSK_SPEECH_PLAYED = 0;
 
 /** One phrase: id, numbers, and the language (the citizen's unless given). */
 function clip(id, numbers, lang) { return { id, n: numbers || {}, lang: lang || state.visit.lang }; }
@@ -41,12 +44,13 @@ function log(kind, clips) {
 }
 function playNext() {
   const c = queue.shift();
+  playing = c || null;
   if (!c) return;
   audio.src = url(c);
   const p = audio.play();
   if (p && p.catch) p.catch(() => { if (audio.src.endsWith(url(c))) playNext(); });
 }
-audio.addEventListener("ended", playNext);
+audio.addEventListener("ended", () => { if (playing) window.KIOSK_SPEECH_PLAYED++; playNext(); });
 audio.addEventListener("error", playNext);
 
 /** Speaks a list of phrases. kind names it in the log; options: queue (after what is playing) and
@@ -71,7 +75,7 @@ export function switchOn() {
   endedByIdle = false;
   state.visit.speech = true;
   setButton();
-  say("speech-on", [clip("speech-on")].concat(screenClips()));
+  say("speech-on", [clip("speech-on")].concat(screenClips(), [clip("speech-keys")]));
 }
 export function switchOff() {
   state.visit.speech = false;
@@ -153,11 +157,12 @@ on("entry-full", d => { say("entry-complete", [clip("entry-complete", { total: d
 on("message", d => {
   const m = d.text;
   if (m === t("checking")) say("checking", [clip("checking")], { repeatable: false });
-  else if (m === t("rejected")) say("rejected", [clip("rejected"), clip(state.visit.mode === "code" ? "screen-code" : "screen-dob", state.visit.mode === "code" ? { digits: total() } : {})]);
+  // A wrong code or date of birth (issue 7 wording): spoken with the catalogue's "rejected" phrase for now.
+  else if (m === t("rejected") || m.startsWith(t("rejectedCode")) || m.startsWith(t("dobMismatch"))) say("rejected", [clip("rejected"), clip(state.visit.mode === "code" ? "screen-code" : "screen-dob", state.visit.mode === "code" ? { digits: total() } : {})]);
   else if (m === t("dobInvalid")) say("date-invalid", [clip("date-invalid")]);
   else if (m === t("codeIncomplete", { n: state.cfg.codeLength })) say("entry-incomplete", [clip("entry-incomplete", { count: entered().length, total: total() })]);
 });
-on("slowed", () => { say("slowed", [waitClip()]); });
+on("slowed", () => { say("slowed", [waitClip()], { queue: true }); });
 on("slowed-tick", () => { say("slowed", [waitClip()], { queue: true }); });
 on("slowed-over", () => { say("input-again", [clip("input-again")]); });
 on("door", d => {
@@ -250,6 +255,7 @@ export function initSpeech() {
     // Nothing of the last person is kept: no queue, no repeatable announcement, no log.
     silence(); last = null;
     window.KIOSK_SPEECH_LOG.length = 0;
+    window.KIOSK_SPEECH_PLAYED = 0;
     $("#speech-log").textContent = "";
     setButton();
     $("#btn-speech").hidden = !(state.cfg.speech && state.cfg.speech.available);

@@ -6,6 +6,7 @@ export const POLL_MS = 1000;               // door state poll
 export const DOOR_PULL_HINT_MS = 4000;     // still "waiting" after this: ask the citizen to pull the door
 export const BYE_SECONDS = 10;             // goodbye screen returns to start after this
 export const IDLE_WARN_MAX_SECONDS = 20;   // warn this long before the idle reset (at most half the timeout)
+export const LONG_IDLE_FACTOR = 3;         // compartment open and raffle ticket: three idle timeouts (3 min by default)
 
 export const state = {
   /** `GET /api/kiosk`, with defaults until it has answered. */
@@ -24,7 +25,7 @@ export function fresh() {
     lang: "de", screen: "start", mode: "code", code: "", dob: "",
     pickup: null, compartment: null, surveyToken: null, answers: {}, q: 0, raffleToken: null,
     busy: false, timers: [], lastActivity: Date.now(), idleOpen: false, reminderAt: DOOR_REMINDER_SECONDS,
-    lastDoor: null, waitAnnounced: -1, answered: false
+    lastDoor: null, waitAnnounced: -1, answered: false, stale: false, help: null, gone: null
   };
 }
 state.visit = fresh();

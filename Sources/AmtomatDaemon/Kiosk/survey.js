@@ -51,11 +51,18 @@ export function renderQuestion(fresh) {
   if (focusedValue !== null && focusedId !== "q-next" && focusedId !== "q-skip" && focusedId !== "q-back") {
     const el = $('input[value="' + CSS.escape(focusedValue) + '"]', form); if (el) el.focus();
   } else if (focusedId && $("#" + focusedId)) $("#" + focusedId).focus();
-  $$("input", form).forEach(inp => inp.addEventListener("change", () => saveAnswer(q)));
+  $$("input", form).forEach(inp => inp.addEventListener("change", () => saveAnswer(q, inp)));
   $("#q-back").addEventListener("click", questionBack);
   $("#q-skip").addEventListener("click", () => { delete state.visit.answers[q.id]; nextQuestion(); });
 }
-export function saveAnswer(q) {
+export function saveAnswer(q, changed) {
+  // An option marked "exclusive" in survey.json ("nothing, all good") cannot be ticked with others.
+  if (q.type === "multi" && changed && changed.checked) {
+    const exclusive = new Set(q.options.filter(o => o.exclusive).map(o => o.id));
+    $$("#q-form input:checked").forEach(i => {
+      if (i !== changed && (exclusive.has(changed.value) || exclusive.has(i.value))) i.checked = false;
+    });
+  }
   const picked = $$("#q-form input:checked").map(i => i.value);
   if (q.type === "multi") { if (picked.length) state.visit.answers[q.id] = picked; else delete state.visit.answers[q.id]; }
   else if (picked.length) state.visit.answers[q.id] = picked[0];

@@ -1,10 +1,11 @@
 /* Compartment open: the locker drawing and the door poll. */
 import { api } from "../api.js";
 import { $, emit, esc } from "../dom.js";
-import { showOffice } from "./office.js";
+import { idleSeconds } from "../idle.js";
+import { fillOfficeCard, showOffice } from "./office.js";
 import { showThanks } from "./thanks.js";
 import { DOOR_PULL_HINT_MS, DOOR_REMINDER_SECONDS, POLL_MS, state } from "../state.js";
-import { t } from "../text.js";
+import { duration, t } from "../text.js";
 import { every, stop } from "../timers.js";
 import { announce, show } from "../ui.js";
 
@@ -12,6 +13,7 @@ export function openCompartment() {
   state.visit.reminderAt = DOOR_REMINDER_SECONDS;
   state.visit.lastDoor = null;
   state.visit.openedAt = Date.now();
+  state.visit.help = null;
   $("#door-reminder").hidden = true;
   show("open");
   stop(state.visit.pollTimer);
@@ -34,6 +36,26 @@ export function renderOpen() {
   $("#door-state").textContent = doorText(state.visit.lastDoor, p.label);
   const rem = $("#door-reminder");
   if (!rem.hidden) rem.textContent = t("doorReminder", { label: p.label });
+  renderHelp(p);
+  $("#open-leave").textContent = t("openLeave", { t: duration(idleSeconds("open")) });
+}
+
+/** "The door did not open" / "I cannot find it": what to try, and the office's contact. */
+export function toggleHelp(which) {
+  state.visit.help = state.visit.help === which ? null : which;
+  if (!state.visit.help) $("#h-open").focus({ preventScroll: true });
+  renderHelp(compPos());
+  if (state.visit.help) announce($("#open-help-text").textContent);
+}
+function renderHelp(p) {
+  const which = state.visit.help;
+  $("#btn-help-door").setAttribute("aria-expanded", String(which === "door"));
+  $("#btn-help-find").setAttribute("aria-expanded", String(which === "find"));
+  const box = $("#open-help");
+  box.hidden = !which;
+  $("#open-help-text").textContent = which === "door" ? t("helpDoorText", { label: p.label })
+    : which === "find" ? t("helpFindText", { label: p.label, c: p.col, r: p.row }) : "";
+  fillOfficeCard($("#open-help-office"), which ? state.cfg.office : null);
 }
 export function doorText(door, label) {
   return door === "waiting" ? t("doorOpening") : door === "pull" ? t("doorPull", { label }) : t("doorOpen", { label });

@@ -24,4 +24,8 @@ export function renderTicket() {
   $("#ticket").textContent = state.visit.ticket || "";
   const prize = (state.survey && state.survey.raffle && loc(state.survey.raffle.prize)) || state.visit.prize || "";
   $("#ticket-prize").textContent = prize ? t("ticketPrize", { prize }) : "";
+  // Where and when the winners are announced: the town's own text ([kiosk] raffle_announcement).
+  const note = state.cfg.raffleAnnouncement && state.cfg.raffleAnnouncement[state.visit.lang];
+  $("#ticket-announcement").hidden = !note;
+  $("#ticket-announcement").textContent = note ? t("ticketAnnouncement", { text: note }) : "";
 }
