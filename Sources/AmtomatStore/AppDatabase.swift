@@ -20,14 +20,13 @@ public final class AppDatabase: Sendable {
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // Deleted contacts and erased sealed codes are overwritten with zeros, not left in free pages.
-            try db.execute(sql: "PRAGMA secure_delete = ON")
             // A locker's working set is tiny; a small page cache per connection keeps the daemon lean
             // on a Raspberry Pi even with years of history in the file.
             try db.execute(sql: "PRAGMA cache_size = -512")
             // Freed space is zeroed: every rewrite of a row (each state change) would otherwise leave
             // the old copy, reference and all, in the file until the page is reused — and retention
-            // could not honestly say the data is gone (docs/adr/0030-retention-and-the-audit-chain.md).
+            // could not honestly say the data is gone (docs/adr/0030-retention-and-the-audit-chain.md);
+            // the same holds for deleted contacts and erased sealed codes (ADR 0040).
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         config.busyMode = .timeout(5)

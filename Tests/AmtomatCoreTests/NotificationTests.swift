@@ -59,10 +59,10 @@ struct ContactTests {
 @Suite("Notice texts")
 struct NoticeTextsTests {
     /// The longest values the budget allows for: a 20-character locker name, a 24-character place,
-    /// a 16-character phone number, a 12-digit code and a date of birth asked.
+    /// a 16-character phone number, a 14-digit code (the default length) and a date of birth asked.
     static let longest = NoticeFacts(
         locker: "Rathaus Neustadt a.R", place: "Marktplatz 1, Eingang Ost", officeName: "Bürgerbüro Neustadt",
-        officePhone: "06321 855-1234 0", code: PickupCode(typed: "482109375512", length: 12), secondFactor: true,
+        officePhone: "06321 855-1234 0", code: PickupCode(typed: "48210937551234", length: 14), secondFactor: true,
         lastDay: Date(timeIntervalSince1970: 1_800_000_000), codeSentAt: Date(timeIntervalSince1970: 1_799_000_000),
         collectedAt: Date(timeIntervalSince1970: 1_800_000_000), timeZone: TimeZone(identifier: "Europe/Berlin")!)
 
@@ -78,7 +78,7 @@ struct NoticeTextsTests {
                 #expect(r.sms.contains(Self.longest.officePhone), "\(language) \(kind) gives no phone number")
             }
             let ready = texts.render(.ready, Self.longest).sms
-            #expect(ready.contains("4821 0937 5512"), "\(language): the code grouped in fours")
+            #expect(ready.contains("4821 0937 5512 34"), "\(language): the code grouped in fours")
             #expect(ready.contains(Self.longest.locker) && ready.contains(Self.longest.place))
             #expect(!texts.render(.reminder, Self.longest).sms.contains("4821"), "\(language): the reminder never repeats the code")
             #expect(texts.render(.collected, Self.longest).sms.contains(":"), "\(language): collected says when")

@@ -182,9 +182,10 @@ func eventually(_ seconds: Double = 15, _ condition: () throws -> Bool) async re
     return try condition()
 }
 
-/// "4821 0937 5512" in a message → "482109375512".
+/// "4821 0937 5512 34" in a message → "48210937551234" (codes are grouped in fours).
 func code(in text: String) -> String? {
-    guard let r = text.range(of: #"\d{4} \d{4} \d{4}"#, options: .regularExpression) else { return nil }
+    // At least two full groups: "0000 1" (the test office's phone) is not a code.
+    guard let r = text.range(of: #"\d{4}( \d{4})+( \d{1,3})?"#, options: .regularExpression) else { return nil }
     return text[r].filter(\.isNumber)
 }
 
@@ -388,4 +389,48 @@ struct NotificationEndToEndTests {
         let root = try run(notify, ["--config", daemon.configPath, "--once"])
         #expect(root.status == 0, "\(root.stderr)")
     }
+}
+
+extension NotificationEndToEndTests {
+    @Test("the demo's phone: hardware/demo-phone as the SMS command fills the inbox the demo page shows, and its code works at the kiosk")
+    func demoPhone() async throws {
+        let rig = try NotifyRig()
+        let inbox = rig.dir.appendingPathComponent("phone.jsonl").path
+        let script = NotifyRig.scripts.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("hardware/demo-phone").path
+        let daemon = try DaemonProcess(extraConfig: """
+            [notify]
+            demo_inbox = "\(inbox)"
+            [notify.sms]
+            gateway = "command"
+            command = ["\(script)", "{number}", "\(inbox)"]
+            """)
+        try daemon.start()
+        try rig.startNotifier(daemon)
+        _ = try daemon.depositNotified("DEMO-PHONE", extra: ["--phone", "0171 2345678", "--language", "uk"])
+        var messages: [DemoMessage] = []
+        #expect(try await eventuallyAsync {
+            let reply = try await daemon.kiosk.send(.GET, "/api/demo/phone", body: nil)
+            messages = (try? reply.decode([DemoMessage].self)) ?? []
+            return !messages.isEmpty
+        } == true)
+        let message = try #require(messages.first)
+        #expect(message.to == "+49 171 ••• ••78", "the page shows the number masked")
+        #expect(message.text.hasPrefix("Готово до видачі"))
+        let demoCode = try #require(code(in: message.text))
+        #expect(try await daemon.pickup(demoCode).1.result == .open)
+        let page = try await daemon.kiosk.send(.GET, "/demo.html", body: nil)
+        #expect(String(decoding: page.body, as: UTF8.self).contains("phone.js"))
+    }
+
+    struct DemoMessage: Decodable { var to: String; var at: String; var text: String }
+}
+
+/// `eventually` for conditions that need `await`.
+func eventuallyAsync(_ seconds: Double = 15, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(100))
+    }
+    return try await condition()
 }

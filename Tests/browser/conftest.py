@@ -43,7 +43,7 @@ OFFICE = {"name": "Bürgerbüro Test", "phone": "0000 123", "hours": "Mo 8–12"
 RAFFLE_ANNOUNCEMENT = {"de": "Aushang im Foyer, jeden Monatsersten", "en": "Notice in the foyer, on the 1st of each month"}
 
 
-def config_text(tmp: Path, demo: bool = True, idle: int = 8, kiosk_extra=()) -> str:
+def config_text(tmp: Path, demo: bool = True, idle: int = 12, kiosk_extra=()) -> str:
     lines = [
         "[locker]",
         'name = "Testrathaus"',
@@ -64,7 +64,8 @@ def config_text(tmp: Path, demo: bool = True, idle: int = 8, kiosk_extra=()) -> 
         "length = 12",
         "[throttle]",
         "free_attempts = 3",
-        "refill_seconds = 20",
+        "first_wait_seconds = 40",   # long enough to reload the page and still see the wait
+        "refill_seconds = 60",
         "[office]",
         f'name = "{OFFICE["name"]}"',
         f'phone = "{OFFICE["phone"]}"',
@@ -86,7 +87,7 @@ def config_text(tmp: Path, demo: bool = True, idle: int = 8, kiosk_extra=()) -> 
 class Daemon:
     """A running amtomatd plus helpers that drive it like a clerk (CLI) or a technician (demo API)."""
 
-    def __init__(self, tmp: Path, demo: bool = True, idle: int = 8, kiosk_extra=()):
+    def __init__(self, tmp: Path, demo: bool = True, idle: int = 12, kiosk_extra=()):
         self.tmp = tmp
         self.bin = bin_dir()
         self.config = tmp / "amtomat.toml"

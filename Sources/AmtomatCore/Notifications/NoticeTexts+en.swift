@@ -1,7 +1,7 @@
 extension NoticeTexts {
     static let english = NoticeTexts(
         language: .en,
-        ready: "Ready for pickup: {locker}, {place}. Code {code}, until {lastDay}.{secondFactor} Questions: {phone}",
+        ready: "Ready for pickup: {locker}, {place}. Code {code}, until {lastDay}.{secondFactor} Help: {phone}",
         secondFactor: " Bring your date of birth.",
         reminder: "Reminder: your document at {locker} waits only until {lastDay}. Use the code from our message of {sentDay}. Lost it? Call {phone}",
         collected: "Your document was collected from {locker} on {date} at {time}. Not you? Call us now: {phone}",

@@ -6,6 +6,7 @@ import { duration, t } from "./text.js";
 
 export function idleApplies() {
   if (state.visit.screen === "bye") return false;              // has its own short timer
+  if (state.visit.busy) return false;                          // waiting for the locker (up to 45 s), not idle
   if (state.visit.screen === "start") return state.visit.lang !== "de" || !!state.visit.speech || document.documentElement.classList.contains("large");
   return true;
 }
