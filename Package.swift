@@ -150,7 +150,8 @@ let package = Package(
         // Starts the real binaries; depending on them makes `swift test` build them.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["AmtomatClient", "AmtomatAPI", "AmtomatStore", "amtomatd", "amtomat", "amtomat-notify"],
+            dependencies: ["AmtomatClient", "AmtomatAPI", "AmtomatStore", "amtomatd", "amtomat", "amtomat-notify",
+                           .product(name: "GRDB", package: "GRDB.swift")],  // the kill campaign lets time pass in the file
             swiftSettings: strict
         ),
     ]

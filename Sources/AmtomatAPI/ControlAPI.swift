@@ -101,10 +101,13 @@ public struct DocumentView: Codable, Sendable, Equatable {
     public var codeBlocked: Bool
     public var secondFactor: Bool
     public var finishedAt: Date?
+    /// The document waits for its citizen, but no clerk received a code for it: "no code delivered — reissue".
+    public var codeNotDelivered: Bool
     public init(reference: String, kind: DocumentKind, state: DocumentState, compartment: CompartmentID?,
                 depositedAt: Date, readyAt: Date?, expiresAt: Date?, codeIssued: Bool, codeBlocked: Bool,
-                secondFactor: Bool, finishedAt: Date?, label: String? = nil) {
+                secondFactor: Bool, finishedAt: Date?, label: String? = nil, codeNotDelivered: Bool = false) {
         self.label = label
+        self.codeNotDelivered = codeNotDelivered
         self.reference = reference
         self.kind = kind
         self.state = state

@@ -24,11 +24,18 @@ public enum DocumentKind: String, CaseIterable, Codable, Sendable {
 /// The life of a document in the locker.
 ///
 ///     reserved ──► loading ──► ready ──► collecting ──► collected
-///        │           │          │ ▲ │        │
-///        ▼           ▼          │ │ ▼        ▼
-///     withdrawn   reserved      │ expired ─► returned
-///                               ▼   │
-///                           withdrawn ◄┘
+///        │           │         │ ▲ ▲         │
+///        ▼           ▼         │ │ └─────────┘ (door never opened)
+///     withdrawn   reserved     │ │
+///                              ▼ │
+///     withdrawn ◄── withdrawing ◄┤ (from ready or expired)
+///                              │ │
+///     returned  ◄── returning ◄── expired
+///
+/// The in-between states `loading`, `collecting`, `withdrawing` and `returning` are committed before
+/// a lock is released; a document leaves them only when its door has been seen open and then closed
+/// (or, if the door never opened, it goes back). They hold the compartment, so it is never assigned
+/// while a door may be open or a document may still be inside.
 public enum DocumentState: String, CaseIterable, Codable, Sendable {
     /// A compartment is set aside for it; no door has opened yet.
     case reserved
@@ -46,16 +53,51 @@ public enum DocumentState: String, CaseIterable, Codable, Sendable {
     case expired
     /// A clerk took the expired document back to the counter.
     case returned
+    /// The lock was released for a clerk who takes the document back; it may still be inside.
+    case withdrawing
+    /// The lock was released for a clerk who takes the expired document back to the counter.
+    case returning
 
     /// States in which the document occupies or holds its compartment.
     public var holdsCompartment: Bool {
         switch self {
-        case .reserved, .loading, .ready, .collecting, .expired: true
+        case .reserved, .loading, .ready, .collecting, .expired, .withdrawing, .returning: true
         case .collected, .withdrawn, .returned: false
         }
     }
 
     public var isFinal: Bool { !holdsCompartment }
+
+    /// The in-between states: a lock was released for this document and its door decides what comes next.
+    public var awaitsDoor: Bool {
+        switch self {
+        case .loading, .collecting, .withdrawing, .returning: true
+        default: false
+        }
+    }
+
+    /// Where an in-between state leads once its door has been seen open and then closed.
+    public var afterDoorOpenedAndClosed: DocumentState? {
+        switch self {
+        case .loading: .ready
+        case .collecting: .collected
+        case .withdrawing: .withdrawn
+        case .returning: .returned
+        default: nil
+        }
+    }
+
+    /// Where an in-between state goes back to when its door never opened. A withdrawal goes back to
+    /// `ready`; the expiry sweep that follows makes it `expired` again if its hold period has ended.
+    public var afterDoorNeverOpened: DocumentState? {
+        switch self {
+        case .loading: .reserved
+        case .collecting: .ready
+        case .withdrawing: .ready
+        case .returning: .expired
+        default: nil
+        }
+    }
 
     /// The transitions the locker allows. Everything else is refused.
     public func canMove(to next: DocumentState) -> Bool {
@@ -64,11 +106,15 @@ public enum DocumentState: String, CaseIterable, Codable, Sendable {
             true
         case (.loading, .ready), (.loading, .reserved):
             true
-        case (.ready, .collecting), (.ready, .expired), (.ready, .withdrawn), (.ready, .ready):
+        case (.ready, .collecting), (.ready, .expired), (.ready, .withdrawing), (.ready, .ready):
             true
         case (.collecting, .collected), (.collecting, .ready):
             true
-        case (.expired, .returned), (.expired, .ready), (.expired, .withdrawn):
+        case (.expired, .returning), (.expired, .ready), (.expired, .withdrawing):
+            true
+        case (.withdrawing, .withdrawn), (.withdrawing, .ready), (.withdrawing, .expired):
+            true
+        case (.returning, .returned), (.returning, .expired):
             true
         default:
             false
@@ -99,6 +145,6 @@ public enum CompartmentState: String, Codable, Sendable, CaseIterable {
 }
 
 /// What the door sensor last said.
-public enum DoorState: String, Codable, Sendable {
+public enum DoorState: String, CaseIterable, Codable, Sendable {
     case open, closed, unknown
 }

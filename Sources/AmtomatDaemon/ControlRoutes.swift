@@ -279,7 +279,8 @@ public struct ControlAPI: Sendable {
                      depositedAt: d.depositedAt, readyAt: d.readyAt, expiresAt: d.expiresAt,
                      codeIssued: d.codeDigest != nil, codeBlocked: d.codeBlocked,
                      secondFactor: d.secondFactorDigest != nil, finishedAt: d.finishedAt,
-                     label: d.compartment.flatMap { controller.locker.description.compartment($0)?.label })
+                     label: d.compartment.flatMap { controller.locker.description.compartment($0)?.label },
+                     codeNotDelivered: d.codeNotDelivered)
     }
 
     func compartmentViews() async throws -> [CompartmentView] {
@@ -288,7 +289,7 @@ public struct ControlAPI: Sendable {
             CompartmentView(id: o.record.compartmentID, label: o.record.label, column: o.record.column, row: o.record.row,
                             size: o.record.size, wheelchairAccessible: o.record.wheelchairAccessible, state: o.state,
                             door: doors[o.record.compartmentID] ?? .unknown, blockReason: o.record.blockReason,
-                            reference: o.holder?.reference, selfTest: o.verdict?.verdict)
+                            reference: o.holder?.reference, selfTest: o.verdict?.verdict.rawValue)
         }
     }
 
@@ -310,38 +311,20 @@ public struct ControlAPI: Sendable {
     }
 
     func lines() async -> [LineView] {
-        let backend = controller.locker.backend
         let description = controller.locker.description
         func meaning(_ role: String, _ value: Int) -> String {
             role == "door" ? (value == 1 ? "closed" : "open") : (value == 1 ? "energised" : "off")
         }
-        // The libgpiod backend knows each line's device, offset and live value.
-        if let gpiod = backend as? GPIODBackend {
-            return gpiod.lineStatus().map { l in
-                let place = [l.device, l.offset.map { "offset \($0)" }].compactMap { $0 }.joined(separator: " ")
-                return LineView(compartment: l.compartment, label: description.compartment(l.compartment)?.label, role: l.role,
-                                line: "\(l.chip) line \(l.line)\(place.isEmpty ? "" : " (\(place))")",
-                                level: l.problem == nil ? l.value : nil,
-                                meaning: l.problem ?? l.value.map { meaning(l.role, $0) } ?? "unknown")
-            }
+        // Every backend says where its lines are and what they read; no downcast to a backend.
+        return controller.locker.backend.lineStatus().map { l in
+            let place = [l.device, l.offset.map { "offset \($0)" }].compactMap { $0 }.joined(separator: " ")
+            let line = l.chip == "simulated"
+                ? (l.role == "lock" ? description.compartment(l.compartment)?.lock : description.compartment(l.compartment)?.doorSensor)?.description ?? "simulated"
+                : "\(l.chip) line \(l.line)\(place.isEmpty ? "" : " (\(place))")"
+            return LineView(compartment: l.compartment, label: description.compartment(l.compartment)?.label, role: l.role,
+                            line: line, level: l.problem == nil ? l.value : nil,
+                            meaning: l.problem ?? l.value.map { meaning(l.role, $0) } ?? "unknown")
         }
-        let coils = Dictionary(uniqueKeysWithValues: (simulator?.snapshot() ?? []).map { ($0.id, $0.coilEnergised) })
-        var out: [LineView] = []
-        for c in description.compartments {
-            let coil = coils[c.id] == true ? 1 : 0
-            out.append(LineView(compartment: c.id, label: c.label, role: "lock", line: c.lock?.description ?? "simulated",
-                                level: coil, meaning: meaning("lock", coil)))
-            do {
-                let door = try backend.readDoor(c.id)
-                let level: Int? = door == .open ? 0 : door == .closed ? 1 : nil
-                out.append(LineView(compartment: c.id, label: c.label, role: "door", line: c.doorSensor?.description ?? "simulated",
-                                    level: level, meaning: door.rawValue))
-            } catch {
-                out.append(LineView(compartment: c.id, label: c.label, role: "door", line: c.doorSensor?.description ?? "simulated",
-                                    level: nil, meaning: "error: \(error)"))
-            }
-        }
-        return out
     }
 }
 

@@ -37,9 +37,14 @@ public struct Daemon: Sendable {
                                                 attributes: [.posixPermissions: 0o750])
         // One daemon per locker: a second one would fight over the lines, the socket and the database.
         try StateLock.acquire(at: state.appendingPathComponent("amtomatd.lock").path)
-        let key = try InstallationKey.loadOrCreate(at: state.appendingPathComponent("pickup-code.key").path)
         let database = try AppDatabase.open(path: state.appendingPathComponent("amtomat.sqlite").path)
         let store = LockerStore(database)
+        // The key is checked against the database: a key lost after codes were issued is refused,
+        // a key that never protected anything is (re)made.
+        let loaded = try InstallationKey.loadOrCreate(at: state.appendingPathComponent("pickup-code.key").path,
+                                                      documentsWithSecrets: try store.documentsWithSecrets())
+        if let warning = loaded.warning { logger.warning("\(warning)") }
+        let key = loaded.bytes
 
         let chosen: any LockerBackend
         var simulator: SimulatedLocker?
@@ -75,7 +80,10 @@ public struct Daemon: Sendable {
         // Notifications only when a channel is configured; the sealing key lives beside pickup-code.key.
         var notices: NoticeDesk?
         if settings.notify.sms != nil || settings.notify.email != nil {
-            let outboxKey = try InstallationKey.loadOrCreate(at: state.appendingPathComponent("outbox.key").path)
+            let outboxLoaded = try InstallationKey.loadOrCreate(at: state.appendingPathComponent("outbox.key").path,
+                                                                documentsWithSecrets: try store.sealedCodesWaiting())
+            if let warning = outboxLoaded.warning { logger.warning("\(warning)") }
+            let outboxKey = outboxLoaded.bytes
             notices = NoticeDesk(store: store, sealer: CodeSealer(keyBytes: outboxKey), settings: settings.notify,
                                  lockerName: config.locker.name, officeName: settings.office.name, officePhone: settings.office.phone,
                                  logger: logger)
@@ -263,28 +271,84 @@ enum StateLock {
 
 /// The per-installation key for pickup-code HMACs: 32 random bytes in a file of its own, mode 0600,
 /// created at first start, never inside the database.
+///
+/// It is created atomically (temporary file, fsync, rename, fsync of the folder), so a power cut
+/// leaves either no key or a whole one. A missing or damaged key is replaced only while no
+/// document holds a secret made with it; otherwise the daemon refuses to start and names the backup,
+/// because a new key would silently make every issued code and date of birth worthless.
 enum InstallationKey {
-    static func loadOrCreate(at path: String) throws -> [UInt8] {
+    static let length = 32
+
+    struct Loaded {
+        var bytes: [UInt8]
+        /// Said once in the log when a damaged key that protected nothing was replaced.
+        var warning: String?
+    }
+
+    static func loadOrCreate(at path: String, documentsWithSecrets: Int) throws -> Loaded {
+        let folder = (path as NSString).deletingLastPathComponent
+        removeLeftoverTemporaryFiles(of: path)
+        let backup = "restore \((path as NSString).lastPathComponent) from the backup of \(folder) (docs/installation.md, \"Backups\"), then start again"
         var info = stat()
-        if stat(path, &info) != 0 {
-            var rng = SystemRandomNumberGenerator()
-            let key = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard fd >= 0 else {
-                throw ServiceError.internal("Cannot create the key file \(path): \(String(cString: strerror(errno))); check the state directory's owner.")
+        guard stat(path, &info) == 0 else {
+            guard documentsWithSecrets == 0 else {
+                throw ServiceError.internal("The key file \(path) is missing, but the database holds \(documentsWithSecrets) document\(documentsWithSecrets == 1 ? "" : "s") whose pickup code or date of birth was made with it; \(backup). A new key would make every issued code worthless.")
             }
-            defer { close(fd) }
-            guard write(fd, key, key.count) == key.count, fsync(fd) == 0 else {
-                throw ServiceError.internal("Cannot write the key file \(path): \(String(cString: strerror(errno))).")
-            }
-            return key
+            return Loaded(bytes: try create(at: path))
         }
         guard info.st_mode & 0o077 == 0 else {
             throw ServiceError.internal("The key file \(path) can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))); run 'chmod 600 \(path)'.")
         }
-        guard let data = FileManager.default.contents(atPath: path), data.count >= 32 else {
-            throw ServiceError.internal("The key file \(path) is damaged (shorter than 32 bytes); restore it from the backup. Without it no existing pickup code works.")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ServiceError.internal("Cannot read the key file \(path); check that the state directory belongs to the daemon's user.")
         }
-        return [UInt8](data)
+        guard data.count >= length else {
+            guard documentsWithSecrets == 0 else {
+                throw ServiceError.internal("The key file \(path) is damaged (\(data.count) bytes, shorter than \(length)) and the database holds \(documentsWithSecrets) document\(documentsWithSecrets == 1 ? "" : "s") whose pickup code or date of birth was made with it; \(backup). Without it no existing pickup code works.")
+            }
+            let key = try create(at: path)
+            return Loaded(bytes: key, warning: "The key file \(path) was damaged (\(data.count) bytes, shorter than \(length)); no document used it yet, so a new key was made.")
+        }
+        return Loaded(bytes: [UInt8](data))
+    }
+
+    /// Writes a new key to a temporary file, syncs it, renames it into place and syncs the folder.
+    static func create(at path: String) throws -> [UInt8] {
+        var rng = SystemRandomNumberGenerator()
+        let key = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let folder = (path as NSString).deletingLastPathComponent
+        let temporary = "\(path).tmp-\(getpid())"
+        func failure(_ what: String) -> ServiceError {
+            ServiceError.internal("Cannot \(what) the key file \(path): \(String(cString: strerror(errno))); check the state directory's owner and free space.")
+        }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw failure("create") }
+        let written = key.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == key.count, fsync(fd) == 0 else {
+            let error = failure("write")
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let error = failure("rename into place")
+            unlink(temporary)
+            throw error
+        }
+        let dir = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dir >= 0 else { throw failure("sync the folder of") }
+        defer { close(dir) }
+        guard fsync(dir) == 0 else { throw failure("sync the folder of") }
+        return key
+    }
+
+    /// A temporary key left by a power cut during creation never became the key: remove it.
+    static func removeLeftoverTemporaryFiles(of path: String) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let prefix = (path as NSString).lastPathComponent + ".tmp-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [] where name.hasPrefix(prefix) {
+            unlink((folder as NSString).appendingPathComponent(name))
+        }
     }
 }

@@ -112,36 +112,35 @@ public actor LockerController {
         await locker.stop()
     }
 
+    /// Applies the reconciliation table (`ReconcileAction`, in the core) to every document caught
+    /// in an in-between state.
     private func reconcile(doors: [CompartmentID: DoorState]) throws {
         let t = now()
-        for doc in try store.documents(in: [.loading, .collecting]) {
+        for doc in try store.documents(in: DocumentState.allCases.filter(\.awaitsDoor)) {
             guard let compartment = doc.compartment else { continue }
             let door = doors[compartment] ?? .unknown
             let hasContact = try notices != nil && store.contact(documentId: doc.id ?? 0) != nil
-            switch (doc.state, door, doc.doorOpenedAt != nil) {
-            case (_, .open, false):
-                try store.update(doc, action: "reconcile", detail: "door found open at start", by: .daemon, at: t) { $0.doorOpenedAt = t }
-            case (_, .open, true), (_, .unknown, _):
+            switch ReconcileAction.decide(state: doc.state, door: door, doorOpened: doc.doorOpenedAt != nil) {
+            case .keep:
                 break  // wait for the door to close; the normal event handling finishes it
-            case (.loading, .closed, true) where hasContact:
+            case .recordDoorOpened:
+                try store.update(doc, action: .reconcile, detail: "door found open at start", by: .daemon, at: t) { $0.doorOpenedAt = t }
+            case .finish where doc.state == .loading && hasContact:
                 // The citizen's code was never drawn: draw it now and send it; nobody else has seen it.
-                _ = try issueCode(doc, action: "reconcile", by: .daemon, changeState: true, seal: true)
+                _ = try issueCode(doc, action: .reconcile, by: .daemon, changeState: true, seal: true)
                 logger.warning("Document was loaded before a restart; its code is sent to the citizen now", metadata: ["reference": "\(doc.reference)"])
-            case (.loading, .closed, true):
-                try store.change(doc, to: .ready, action: "reconcile",
+            case .finish(let next) where doc.state == .loading:
+                try store.change(doc, to: next, action: .reconcile,
                                  detail: "loaded before a restart; the code must be reissued", by: .daemon, at: t) {
                     $0.readyAt = t
-                    $0.expiresAt = t.addingTimeInterval(Double($0.holdDays) * 86_400)
+                    $0.expiresAt = HoldPeriod.expiry(readyAt: t, holdDays: $0.holdDays)
                 }
                 logger.warning("Document was loaded before a restart and has no code yet; reissue it", metadata: ["reference": "\(doc.reference)"])
-            case (.loading, .closed, false):
-                try store.change(doc, to: .reserved, action: "reconcile", detail: "the door never opened for loading", by: .daemon, at: t)
-            case (.collecting, .closed, true):
-                try store.change(doc, to: .collected, action: "reconcile", detail: "door opened and closed around a restart", by: .daemon, at: t)
-            case (.collecting, .closed, false):
-                try store.change(doc, to: .ready, action: "reconcile", detail: "pickup interrupted before the door opened", by: .daemon, at: t)
-            default:
-                break
+            case .finish(let next):
+                try store.change(doc, to: next, action: .reconcile, detail: "door opened and closed around a restart", by: .daemon, at: t)
+            case .goBack(let previous):
+                try store.change(doc, to: previous, action: .reconcile, detail: "the door never opened (\(doc.state.rawValue) interrupted by a restart)",
+                                 by: .daemon, at: t) { $0.doorOpenedAt = nil }
             }
         }
     }
@@ -169,9 +168,12 @@ public actor LockerController {
         let contact = try self.contact(of: request)
         let t = now()
         var document: DocumentRecord
-        if let existing = try store.document(reference: reference), existing.state == .reserved {
+        let existing = try store.document(reference: reference)
+        if let existing, existing.state == .reserved {
             document = existing  // an interrupted deposit is resumed in the compartment it already holds
             if let id = existing.id { try store.setContact(contact ?? Contact(), documentId: id) }
+        } else if let existing, existing.codeNotDelivered {
+            throw ServiceError.conflict("Document \(reference) is already in compartment \(existing.compartment.map(\.description) ?? "?"), but no code was delivered for it; run 'amtomat reissue \(reference)' to get its code.")
         } else {
             document = try store.reserve(reference: reference, kind: request.kind, size: request.size,
                                          accessible: request.accessible, holdDays: holdDays,
@@ -179,22 +181,26 @@ public actor LockerController {
                                          contact: contact, by: actor, at: t)
         }
         guard let compartment = document.compartment else { throw LockerError.unknownDocument(reference: reference) }
-        document = try store.change(document, to: .loading, action: "open-for-loading", by: actor, at: now())
-        switch try await locker.release(compartment) {
+        document = try store.change(document, to: .loading, action: .openForLoading, by: actor, at: now()) { $0.doorOpenedAt = nil }
+        switch try await locker.release(compartment, stillWanted: stillAwaitsDoor(document)) {
         case .opened:
             metrics.lockReleased()
+            // Recorded before the clerk hears "open": a crash after the answer must not turn a
+            // filled compartment back into a reservation.
+            try recordDoorOpened(document)
             return DepositStarted(reference: reference, compartment: compartment,
                                   label: locker.description.compartment(compartment)?.label ?? "\(compartment)")
         case .doorDidNotOpen:
             // The document never went in: the reservation is cancelled, so the next deposit of the
             // same reference picks another compartment.
-            let reserved = try store.change(document, to: .reserved, action: "open-failed", detail: "door did not open", by: actor, at: now())
-            try store.change(reserved, to: .withdrawn, action: "deposit-cancelled",
-                             detail: "compartment \(compartment) did not open", by: actor, at: now())
-            try store.setBlocked(compartment, blocked: true, reason: "lock did not release during a deposit", by: .daemon, at: now())
+            try store.lockDidNotRelease(document, steps: [.init(.reserved, .openFailed, detail: "door did not open"),
+                                                          .init(.withdrawn, .depositCancelled, detail: "compartment \(compartment) did not open")],
+                                        block: compartment, reason: "lock did not release during a deposit", by: actor, at: now())
             metrics.lockFault()
             try await refreshGauges()
             throw ServiceError.conflict("Compartment \(compartment) did not open and has been blocked for a technician; run the deposit again to use another compartment.")
+        case .dropped:
+            throw ServiceError.conflict("The deposit of \(reference) was cancelled before compartment \(compartment) opened; check it with 'amtomat show \(reference)' and deposit again.")
         }
     }
 
@@ -205,6 +211,7 @@ public actor LockerController {
         dropStaleCodes()
         while true {
             if let pending = pendingCodes.removeValue(forKey: reference) {
+                if let doc = try store.document(reference: reference) { try store.markCodeDelivered(doc, at: now()) }
                 return AwaitCodeResponse(status: .issued, issued: pending.issued)
             }
             if let sent = notified.removeValue(forKey: reference) {
@@ -222,6 +229,8 @@ public actor LockerController {
                 try Task.checkCancellation()
             case .loading:
                 return AwaitCodeResponse(status: .doorOpen, message: "The door of compartment \(doc.compartment.map(\.description) ?? "?") is still open; close it to get the code.")
+            case .ready where doc.codeNotDelivered:
+                return AwaitCodeResponse(status: .noCode, message: "No code was delivered for \(reference); run 'amtomat reissue \(reference)' to get one.")
             case .ready:
                 return AwaitCodeResponse(status: .noCode, message: "The code of \(reference) was already shown once; if it was lost, run 'amtomat reissue \(reference)'.")
             default:
@@ -236,7 +245,7 @@ public actor LockerController {
         guard doc.state == .ready else {
             throw ServiceError.conflict("Document \(reference) is \(doc.state.rawValue); only a ready document gets a new code\(doc.state == .expired ? " — extend it first with 'amtomat extend \(reference) --days N'" : "").")
         }
-        let (code, updated) = try issueCode(doc, action: "reissue", by: actor, changeState: false)
+        let (code, updated) = try issueCode(doc, action: .reissue, by: actor, changeState: false)
         pendingCodes[reference] = nil
         return issued(updated, code: code)
     }
@@ -252,7 +261,7 @@ public actor LockerController {
     /// Draws a fresh code, unique among live codes, and stores only its HMAC.
     /// With `seal`, the code is also queued, sealed, in a ready message to the citizen's contact —
     /// in the same transaction that stores its digest.
-    private func issueCode(_ doc: DocumentRecord, action: String, by actor: Actor, changeState: Bool,
+    private func issueCode(_ doc: DocumentRecord, action: AuditAction, by actor: Actor, changeState: Bool,
                            seal: Bool = false) throws -> (PickupCode, DocumentRecord) {
         for _ in 0..<8 {
             let code = PickupCode.generate(length: settings.codeLength)
@@ -264,12 +273,15 @@ public actor LockerController {
             let mutate: @Sendable (inout DocumentRecord) -> Void = { d in
                 d.codeDigest = digest
                 d.codeIssuedAt = t
+                // A reissued code goes back in the same answer and a sealed one is queued for the citizen
+                // in this transaction; a loaded one waits for the clerk's command.
+                d.codeDeliveredAt = changeState && sealed == nil ? nil : t
                 d.codeBlocked = false
                 d.secondFactorFailures = 0
                 if changeState { d.doorOpenedAt = nil }  // the loading door's opening is history now
                 if d.readyAt == nil || d.state == .loading {
                     d.readyAt = t
-                    d.expiresAt = t.addingTimeInterval(Double(d.holdDays) * 86_400)
+                    d.expiresAt = HoldPeriod.expiry(readyAt: t, holdDays: d.holdDays)
                 }
             }
             let updated = changeState
@@ -285,47 +297,83 @@ public actor LockerController {
         guard doc.state == .ready || doc.state == .expired else {
             throw ServiceError.conflict("Document \(reference) is \(doc.state.rawValue); only ready or expired documents can be extended.")
         }
-        guard days >= 1 else { throw LockerError.invalidHoldDays(days, maximum: settings.maxHoldDays) }
         let t = now()
-        let start = doc.readyAt ?? doc.depositedAt
-        let newExpiry = max(doc.expiresAt ?? t, t).addingTimeInterval(Double(days) * 86_400)
-        let limit = start.addingTimeInterval(Double(settings.maxHoldDays) * 86_400)
-        guard newExpiry <= limit.addingTimeInterval(1) else {
-            let left = max(0, Int(limit.timeIntervalSince(max(doc.expiresAt ?? t, t)) / 86_400))
-            throw ServiceError.badRequest("A document may wait at most \(settings.maxHoldDays) days; \(reference) can be extended by \(left) more day\(left == 1 ? "" : "s").")
+        let newExpiry: Date
+        switch HoldPeriod(maxDays: settings.maxHoldDays).extend(readyAt: doc.readyAt ?? doc.depositedAt, expiresAt: doc.expiresAt, now: t, days: days) {
+        case .success(let date):
+            newExpiry = date
+        case .failure(.invalidDays(let d, let maximum)):
+            throw LockerError.invalidHoldDays(d, maximum: maximum)
+        case .failure(.beyondMaximum(let maxDays, let left)):
+            throw ServiceError.badRequest("A document may wait at most \(maxDays) days; \(reference) can be extended by \(left) more day\(left == 1 ? "" : "s").")
         }
-        return try store.change(doc, to: .ready, action: "extend", detail: "+\(days) day\(days == 1 ? "" : "s")", by: actor, at: t) {
+        return try store.change(doc, to: .ready, action: .extend, detail: "+\(days) day\(days == 1 ? "" : "s")", by: actor, at: t) {
             $0.expiresAt = newExpiry
         }
     }
 
     /// A clerk takes a document back: cancels a reservation, or opens the door of a ready or expired one.
+    /// The document stays in the books (`withdrawing`) until its door has been seen open and closed.
     public func withdraw(reference: String, by actor: Actor) async throws -> DocumentRecord {
         guard let doc = try store.document(reference: reference) else { throw LockerError.unknownDocument(reference: reference) }
         if doc.state == .reserved {
-            return try store.change(doc, to: .withdrawn, action: "withdraw", detail: "reservation cancelled", by: actor, at: now())
+            return try store.change(doc, to: .withdrawn, action: .withdraw, detail: "reservation cancelled", by: actor, at: now())
         }
-        return try await takeBack(doc, to: .withdrawn, action: "withdraw", by: actor)
+        return try await takeBack(doc, to: .withdrawing, action: .withdrawOpen, failed: .withdrawFailed, by: actor)
     }
 
-    /// A clerk takes an expired document back to the counter.
+    /// A clerk takes an expired document back to the counter; it is `returning` until its door closed.
     public func returnExpired(reference: String, by actor: Actor) async throws -> DocumentRecord {
         guard let doc = try store.document(reference: reference) else { throw LockerError.unknownDocument(reference: reference) }
-        return try await takeBack(doc, to: .returned, action: "return", by: actor)
+        return try await takeBack(doc, to: .returning, action: .returnOpen, failed: .returnFailed, by: actor)
     }
 
-    private func takeBack(_ doc: DocumentRecord, to state: DocumentState, action: String, by actor: Actor) async throws -> DocumentRecord {
+    /// Commits the in-between state, then opens the door. The door-closed event finishes the document.
+    private func takeBack(_ doc: DocumentRecord, to state: DocumentState, action: AuditAction, failed: AuditAction,
+                          by actor: Actor) async throws -> DocumentRecord {
         guard let compartment = doc.compartment else { throw LockerError.unknownDocument(reference: doc.reference) }
-        let done = try store.change(doc, to: state, action: action, by: actor, at: now())
+        // doorOpenedAt now means "opened for this withdrawal"; reconciliation relies on it.
+        let opening = try store.change(doc, to: state, action: action, by: actor, at: now()) { $0.doorOpenedAt = nil }
         pendingCodes[doc.reference] = nil
-        if try await locker.release(compartment) == .doorDidNotOpen {
-            try store.setBlocked(compartment, blocked: true, reason: "lock did not release for a clerk", by: .daemon, at: now())
+        switch try await locker.release(compartment, stillWanted: stillAwaitsDoor(opening)) {
+        case .opened:
+            metrics.lockReleased()
+            try recordDoorOpened(opening)
+        case .doorDidNotOpen:
+            // The document is still inside: it stays in the books, its compartment is blocked.
+            let back = opening.state.afterDoorNeverOpened ?? doc.state
+            let current = try store.document(id: opening.id ?? 0) ?? opening
+            if current.state == opening.state {
+                try store.lockDidNotRelease(current, steps: [.init(back, failed, detail: "door did not open")], block: compartment,
+                                            reason: "lock did not release for a clerk", by: actor, at: now())
+            } else {
+                try store.setBlocked(compartment, blocked: true, reason: "lock did not release for a clerk", by: .daemon, at: now())
+            }
+            try sweep()
             metrics.lockFault()
-            throw ServiceError.conflict("Document \(doc.reference) is marked \(state.rawValue), but compartment \(compartment) did not open; it has been blocked — ask a technician to open it with 'amtomat open \(compartment) --reason ...'.")
+            try await refreshGauges()
+            throw ServiceError.conflict("Compartment \(compartment) did not open, so \(doc.reference) is still in it and stays in the books; the compartment has been blocked — ask a technician to open it with 'amtomat open \(compartment) --reason ...', then run the command again.")
+        case .dropped:
+            break
         }
-        metrics.lockReleased()
         try await refreshGauges()
-        return done
+        return try store.document(id: opening.id ?? 0) ?? opening
+    }
+
+    /// Asked by the coil scheduler right before the pulse: is this document still waiting for its door?
+    private nonisolated func stillAwaitsDoor(_ doc: DocumentRecord) -> @Sendable () async -> Bool {
+        let store = store
+        return {
+            guard let id = doc.id, let current = try? store.document(id: id) else { return false }
+            return current.state == doc.state && current.compartmentId == doc.compartmentId
+        }
+    }
+
+    /// A released lock whose door opened: record it now rather than waiting for the event, so a crash
+    /// right after cannot make reconciliation believe the door never opened.
+    private func recordDoorOpened(_ doc: DocumentRecord) throws {
+        guard let current = try store.document(id: doc.id ?? 0), current.state == doc.state, current.doorOpenedAt == nil else { return }
+        try store.update(current, action: .doorOpened, by: .daemon, at: now()) { $0.doorOpenedAt = self.now() }
     }
 
     // MARK: - Citizen: pickup at the kiosk
@@ -350,10 +398,11 @@ public actor LockerController {
             guard let text = dateOfBirth else { return PickupResponse(result: .secondFactor) }
             let given = DateOfBirth(text).map { hasher.secondFactorDigest(reference: doc.reference, dateOfBirth: $0) } ?? Data()
             guard SecretHasher.equal(given, expected) else {
-                let maxFailures = settings.secondFactor.maxFailures
-                doc = try store.update(doc, action: "second-factor-wrong", by: .kiosk, at: t) { d in
-                    d.secondFactorFailures += 1
-                    if d.secondFactorFailures >= maxFailures { d.codeBlocked = true }
+                let policy = settings.secondFactor
+                doc = try store.update(doc, action: .secondFactorWrong, by: .kiosk, at: t) { d in
+                    let after = policy.afterWrongDate(failures: d.secondFactorFailures)
+                    d.secondFactorFailures = after.failures
+                    if after.blocked { d.codeBlocked = true }
                 }
                 let response = try failedAttempt(at: t)
                 if doc.codeBlocked {
@@ -371,33 +420,26 @@ public actor LockerController {
         }
         // Commit first, then open: the database always knows a door may be open.
         // doorOpenedAt now means "opened for this pickup"; reconciliation relies on it.
-        doc = try store.change(doc, to: .collecting, action: "pickup-open", by: .kiosk, at: t) { $0.doorOpenedAt = nil }
+        doc = try store.change(doc, to: .collecting, action: .pickupOpen, by: .kiosk, at: t) { $0.doorOpenedAt = nil }
         let token = Self.randomToken()
         pickups[token] = PickupSession(documentID: doc.id ?? 0, compartment: compartment, startedAt: t)
-        switch try await locker.release(compartment) {
+        switch try await locker.release(compartment, stillWanted: stillAwaitsDoor(doc)) {
         case .opened:
             metrics.pickupOpened()
-            try await noteDoorAlreadyOpen(doc)
+            try recordDoorOpened(doc)
             return PickupResponse(result: .open, pickup: token, compartment: view)
-        case .doorDidNotOpen:
+        case .doorDidNotOpen, .dropped:
             if let current = try store.document(id: doc.id ?? 0), current.state == .collecting {
-                try store.change(current, to: .ready, action: "pickup-failed", detail: "door did not open", by: .kiosk, at: now())
+                try store.lockDidNotRelease(current, steps: [.init(.ready, .pickupFailed, detail: "door did not open")], block: compartment,
+                                            reason: "lock did not release at a pickup", by: .kiosk, at: now())
+            } else {
+                try store.setBlocked(compartment, blocked: true, reason: "lock did not release at a pickup", by: .daemon, at: now())
             }
-            try store.setBlocked(compartment, blocked: true, reason: "lock did not release at a pickup", by: .daemon, at: now())
             pickups[token]?.fault = true
             metrics.lockFault()
             logger.error("Compartment did not open for a pickup; blocked for a technician", metadata: ["compartment": "\(compartment)"])
             return PickupResponse(result: .fault, compartment: view, office: settings.office)
         }
-    }
-
-    /// A door that was already open when its lock was pulsed sends no "opened" event; record the
-    /// opening anyway, so that closing it finishes the pickup.
-    private func noteDoorAlreadyOpen(_ doc: DocumentRecord) async throws {
-        guard let compartment = doc.compartment, await locker.doorState(compartment) == .open,
-              let current = try store.document(id: doc.id ?? 0), current.state == doc.state, current.doorOpenedAt == nil
-        else { return }
-        try store.update(current, action: "door-opened", detail: "door was already open", by: .daemon, at: now()) { $0.doorOpenedAt = self.now() }
     }
 
     /// A real code whose document is no longer waiting: the citizen is told what happened and where to
@@ -480,7 +522,7 @@ public actor LockerController {
         let before = terminalStatus()
         throttle.reset(now: t)
         try store.saveThrottleState(throttle.state)
-        try store.record(AuditEntry(at: t, osUser: actor.name, action: "throttle-reset",
+        try store.record(AuditEntry(at: t, osUser: actor.name, action: .throttleReset,
                                     detail: "terminal was slowed for \(before.slowedSeconds) s more, \(before.attemptsLeft) free attempts left"))
         logger.notice("Terminal throttle reset by a clerk", metadata: ["user": "\(actor.name)"])
         return terminalStatus()
@@ -509,7 +551,7 @@ public actor LockerController {
 
     public func maintenanceOpen(_ id: CompartmentID, reason: String, by actor: Actor) async throws -> ReleaseOutcome {
         guard locker.description.compartment(id) != nil else { throw LockerError.unknownCompartment(id) }
-        try store.record(AuditEntry(at: now(), osUser: actor.name, action: "maintenance-open",
+        try store.record(AuditEntry(at: now(), osUser: actor.name, action: .maintenanceOpen,
                                     reference: try store.liveDocument(in: id)?.reference, compartment: id, detail: reason))
         let outcome = try await locker.release(id)
         if outcome == .opened { metrics.lockReleased() } else { metrics.lockFault() }
@@ -529,22 +571,20 @@ public actor LockerController {
             }
             detail = "\(reason ?? "") (forced: holds \(doc.reference))"
         }
-        if !blocked, let verdict = try store.compartment(id)?.verdict, verdict.verdict != SelfTestVerdict.ok.rawValue {
+        if !blocked, let verdict = try store.compartment(id)?.verdict, verdict.verdict != .ok {
             guard force else {
-                throw ServiceError.conflict("Compartment \(name) failed its last self-test (\(verdict.verdict)); test it again with 'amtomat selftest --compartment \(id)' and unblock it once it passes, or add --force to unblock it anyway.")
+                throw ServiceError.conflict("Compartment \(name) failed its last self-test (\(verdict.verdict.rawValue)); test it again with 'amtomat selftest --compartment \(id)' and unblock it once it passes, or add --force to unblock it anyway.")
             }
-            detail = "forced despite the failed self-test (\(verdict.verdict))"
+            detail = "forced despite the failed self-test (\(verdict.verdict.rawValue))"
         }
         try store.setBlocked(id, blocked: blocked, reason: detail, by: actor, at: now())
         try await refreshGauges()
     }
 
     public func saveSelfTest(_ result: SelfTestResult, by actor: Actor) throws {
-        try store.saveVerdict(SelfTestVerdictRecord(compartmentId: result.compartment.rawValue, verdict: result.verdict.rawValue,
+        // A failing verdict blocks the compartment in the same transaction.
+        try store.saveVerdict(SelfTestVerdictRecord(compartmentId: result.compartment.rawValue, verdict: result.verdict,
                                                     detail: result.detail, testedAt: now()), by: actor)
-        if result.verdict != .ok {
-            try store.setBlocked(result.compartment, blocked: true, reason: "self-test: \(result.verdict.rawValue)", by: actor, at: now())
-        }
     }
 
     // MARK: - Sweeps and events
@@ -593,43 +633,53 @@ public actor LockerController {
             switch event {
             case let .doorOpened(id, expected):
                 try store.setDoorStates([id: .open])
-                if let doc = try store.liveDocument(in: id), doc.state == .loading || doc.state == .collecting, doc.doorOpenedAt == nil {
-                    try store.update(doc, action: "door-opened", by: .daemon, at: now()) { $0.doorOpenedAt = self.now() }
+                if let doc = try store.liveDocument(in: id), doc.state.awaitsDoor, doc.doorOpenedAt == nil {
+                    try store.update(doc, action: .doorOpened, by: .daemon, at: now()) { $0.doorOpenedAt = self.now() }
                 }
                 if !expected {
                     metrics.tamper()
-                    try store.record(AuditEntry(at: now(), osUser: Actor.daemon.name, action: "tamper-alarm",
+                    try store.record(AuditEntry(at: now(), osUser: Actor.daemon.name, action: .tamperAlarm,
                                                 reference: try store.liveDocument(in: id)?.reference, compartment: id,
                                                 detail: "door opened without an unlock"))
                 }
             case let .doorClosed(id):
                 try store.setDoorStates([id: .closed])
                 guard let doc = try store.liveDocument(in: id) else { break }
-                if doc.state == .loading, doc.doorOpenedAt != nil, notices != nil,
-                   let contact = try store.contact(documentId: doc.id ?? 0) {
+                guard doc.state.awaitsDoor, doc.doorOpenedAt != nil else { break }
+                switch doc.state {
+                case .loading where notices != nil:
+                    guard let contact = try store.contact(documentId: doc.id ?? 0) else { fallthrough }
                     // The code goes to the citizen, sealed in the outbox; the clerk only learns where it went.
-                    let (_, ready) = try issueCode(doc, action: "loaded", by: .daemon, changeState: true, seal: true)
+                    let (_, ready) = try issueCode(doc, action: .loaded, by: .daemon, changeState: true, seal: true)
                     notified[doc.reference] = (NoticeQueued(reference: doc.reference, compartment: id, expiresAt: ready.expiresAt ?? now(),
                                                             sentTo: contact.maskedDestinations), now())
                     codeWaiters.signal(doc.reference)
                     logger.info("Document loaded; code queued for the citizen", metadata: ["reference": "\(doc.reference)", "compartment": "\(id)"])
-                } else if doc.state == .loading, doc.doorOpenedAt != nil {
-                    let (code, ready) = try issueCode(doc, action: "loaded", by: .daemon, changeState: true)
+                case .loading:
+                    let (code, ready) = try issueCode(doc, action: .loaded, by: .daemon, changeState: true)
                     pendingCodes[doc.reference] = (issued(ready, code: code), now())
                     codeWaiters.signal(doc.reference)
                     logger.info("Document loaded; code waiting for the clerk", metadata: ["reference": "\(doc.reference)", "compartment": "\(id)"])
-                } else if doc.state == .collecting, doc.doorOpenedAt != nil {
-                    try store.change(doc, to: .collected, action: "collected", by: .kiosk, at: now())
+                case .collecting:
+                    try store.change(doc, to: .collected, action: .collected, by: .kiosk, at: now())
                     metrics.collected()
                     logger.info("Document collected", metadata: ["compartment": "\(id)"])
+                case .withdrawing:
+                    try store.change(doc, to: .withdrawn, action: .withdrawn, detail: "door opened and closed", by: .daemon, at: now())
+                    logger.info("Document withdrawn by a clerk", metadata: ["reference": "\(doc.reference)", "compartment": "\(id)"])
+                case .returning:
+                    try store.change(doc, to: .returned, action: .returned, detail: "door opened and closed", by: .daemon, at: now())
+                    logger.info("Expired document returned to the counter", metadata: ["reference": "\(doc.reference)", "compartment": "\(id)"])
+                default:
+                    break
                 }
             case let .doorLeftOpen(id, seconds):
                 metrics.doorLeftOpen()
-                try store.record(AuditEntry(at: now(), osUser: Actor.daemon.name, action: "door-left-open-alarm",
+                try store.record(AuditEntry(at: now(), osUser: Actor.daemon.name, action: .doorLeftOpenAlarm,
                                             compartment: id, detail: "open for \(seconds) s"))
             case let .fault(ids, message):
                 metrics.hardwareFault()
-                try store.record(AuditEntry(at: now(), osUser: Actor.daemon.name, action: "hardware-fault",
+                try store.record(AuditEntry(at: now(), osUser: Actor.daemon.name, action: .hardwareFault,
                                             compartment: ids.first, detail: "\(message) (compartments \(ids.map(\.description).joined(separator: ", ")))"))
             case let .tick(sequence):
                 lastLivenessTick = sequence
@@ -729,7 +779,7 @@ extension LockerController {
         guard doc.state == .ready else {
             throw ServiceError.conflict("Document \(reference) is \(doc.state.rawValue); only a ready document's code can be sent again\(doc.state == .expired ? " — extend it first with 'amtomat extend \(reference) --days N'" : "").")
         }
-        let (_, updated) = try issueCode(doc, action: "resend", by: actor, changeState: false, seal: true)
+        let (_, updated) = try issueCode(doc, action: .resend, by: actor, changeState: false, seal: true)
         pendingCodes[reference] = nil
         return NoticeQueued(reference: reference, compartment: updated.compartment ?? CompartmentID(0),
                             expiresAt: updated.expiresAt ?? now(), sentTo: contact.maskedDestinations)

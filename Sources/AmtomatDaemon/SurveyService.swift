@@ -207,7 +207,7 @@ public struct SurveyService: Sendable {
         let tally = try store.surveyTally(from: from, to: to, timeZone: timeZone)
         let report = Self.buildReport(tally, definition: definition, from: from, to: to, language: language)
         // Narrow periods could single out a day's few respondents; every report is on record.
-        try store.record(AuditEntry(at: now(), osUser: actor.name, action: "survey-report",
+        try store.record(AuditEntry(at: now(), osUser: actor.name, action: .surveyReport,
                                     detail: "\(from ?? "first day") to \(to ?? "last day"): \(tally.responses) response\(tally.responses == 1 ? "" : "s")"))
         return report
     }
@@ -309,7 +309,7 @@ public struct SurveyService: Sendable {
         }
         let result = RaffleDraw.draw(tickets: tickets, winners: body.winners, seed: seed, prize: prize)
         try store.record(AuditEntry(
-            at: now(), osUser: actor.name, action: "raffle-draw",
+            at: now(), osUser: actor.name, action: .raffleDraw,
             detail: "\(result.winners.count) of \(result.tickets) tickets (list SHA-256 \(result.ticketListSHA256)), seed \(result.seed): \(result.winners.map(\.ticket).joined(separator: ", "))"))
         return result
     }

@@ -39,7 +39,13 @@ public actor CoilScheduler {
 
     /// Energises the lock of `compartment` for `milliseconds` and releases it again.
     /// Returns once the coil is off.
-    public func pulse(_ compartment: CompartmentID, milliseconds: Int) async throws {
+    ///
+    /// A pulse can wait in the queue for its slot for a second or more. `stillWanted` is asked right
+    /// before the coil is energised: when it answers false (the reservation or withdrawal that asked
+    /// for the unlock is gone), the pulse is dropped and never fired, and the result is false.
+    @discardableResult
+    public func pulse(_ compartment: CompartmentID, milliseconds: Int,
+                      stillWanted: @Sendable () async -> Bool = { true }) async throws -> Bool {
         guard milliseconds > 0, milliseconds <= CoilLimits.hardCeilingMilliseconds else {
             throw HardwareError.pulseTooLong(requested: milliseconds, ceiling: CoilLimits.hardCeilingMilliseconds)
         }
@@ -57,6 +63,10 @@ public actor CoilScheduler {
             }
             if readyAt <= now { break }
             try? await clock.sleep(until: readyAt)
+        }
+        guard await stillWanted() else {
+            logger.notice("Queued unlock dropped: nobody needs this door open any more", metadata: ["compartment": "\(compartment)"])
+            return false
         }
         let start = clock.now
         lastPulseStart = start
@@ -79,6 +89,7 @@ public actor CoilScheduler {
             logger.critical("Could not release a lock coil; all coils released", metadata: ["compartment": "\(compartment)", "error": "\(error)"])
         }
         lastReleased[compartment] = clock.now
+        return true
     }
 
     /// The shortest time in which `count` pulses on different locks can be done, given the limits:

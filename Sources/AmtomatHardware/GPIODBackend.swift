@@ -2,6 +2,7 @@ import AmtomatCore
 import CGPIOD
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -25,19 +26,9 @@ import Glibc
 ///   kernel timer and switches the coil off at that moment, whatever the Swift tasks are doing (the
 ///   cooperative pool has one thread per core and can be starved). `CoilScheduler` still switches the
 ///   coil off itself; that call then only confirms. A scheduler more than 100 ms late is logged.
-public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked Sendable {
+public final class GPIODBackend: LockerBackend, LineProblemReporting {
 
-    /// One configured line as `amtomat hw lines` shows it.
-    public struct LineStatus: Sendable, Codable, Equatable {
-        public var compartment: CompartmentID
-        public var role: String           // "lock" or "door"
-        public var chip: String           // as configured
-        public var device: String?        // "/dev/gpiochip3"
-        public var line: String           // as configured
-        public var offset: Int?
-        public var value: Int?            // logical value now
-        public var problem: String?
-    }
+    public typealias LineStatus = AmtomatHardware.LineStatus
 
     public let name: String
     public let events: AsyncStream<HardwareEvent>
@@ -49,25 +40,28 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
     public static var apiVersion: Int { Int(amt_gpiod_api()) }
     public static var libraryVersion: String { String(cString: amt_gpiod_version()) }
 
-    // Everything below is guarded by `lock`: libgpiod objects are not thread-safe.
-    private let lock = NSLock()
-    private var chips: [String: Chip] = [:]          // by configured chip spec
-    private var locks: [CompartmentID: Line] = [:]
-    private var doors: [CompartmentID: Line] = [:]
-    private var problems: [CompartmentID: LineProblem] = [:]
-    private var reported: [CompartmentID: DoorState] = [:]
-    private var wakeFD: Int32 = -1
-    private var cancelled = false
-    /// The latest liveness tick asked for; the event thread answers it on its next round.
-    private var tickRequested: UInt64?
-    /// The pulse timer: when each energised coil must be off.
-    private var coilDeadlines: [CompartmentID: ContinuousClock.Instant] = [:]
-    /// Coils the pulse timer switched off, and when (to notice a late scheduler).
-    private var endedByTimer: [CompartmentID: ContinuousClock.Instant] = [:]
-    private var thread: Thread?
-    private var threadDone: CheckedContinuation<Void, Never>?
-    private var threadFinished = false
-    private var started = false
+    /// Everything that changes, behind one `Mutex` (libgpiod objects are not thread-safe): the
+    /// daemon's tasks and the event thread only ever touch it inside `state.withLock`.
+    private struct Lines {
+        var chips: [String: Chip] = [:]          // by configured chip spec
+        var locks: [CompartmentID: Line] = [:]
+        var doors: [CompartmentID: Line] = [:]
+        var problems: [CompartmentID: LineProblem] = [:]
+        var reported: [CompartmentID: DoorState] = [:]
+        var wakeFD: Int32 = -1
+        var cancelled = false
+        /// The pulse timer: when each energised coil must be off.
+        var coilDeadlines: [CompartmentID: ContinuousClock.Instant] = [:]
+        /// Coils the pulse timer switched off, and when (to notice a late scheduler).
+        var endedByTimer: [CompartmentID: ContinuousClock.Instant] = [:]
+        var thread: Thread?
+        var threadDone: CheckedContinuation<Void, Never>?
+        var threadFinished = false
+        var started = false
+        /// The latest liveness tick asked for; the event thread answers it on its next round.
+        var tickRequested: UInt64?
+    }
+    private let state = Mutex(Lines())
 
     private final class Chip {
         let spec: String
@@ -110,9 +104,7 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
     }
 
     deinit {
-        lock.lock()
-        releaseEverythingLocked()
-        lock.unlock()
+        state.withLock { releaseEverythingLocked(&$0) }
     }
 
     // MARK: - LockerBackend
@@ -122,65 +114,67 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
     }
 
     private func startSync() throws -> [CompartmentID: DoorState] {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !started else { return currentDoorsLocked() }
-        var failures: [String] = []
-        var claimed = 0
-        for compartment in description.compartments {
-            for (role, address) in [("lock", compartment.lock), ("door", compartment.doorSensor)] {
-                guard let address else { continue }
-                do {
-                    let line = try claimLocked(address, compartment: compartment.id, output: role == "lock")
-                    if role == "lock" { locks[compartment.id] = line } else { doors[compartment.id] = line }
-                    claimed += 1
-                } catch {
-                    let message = "compartment \(compartment.id) \(role): \(error.message)"
-                    failures.append(message)
-                    if problems[compartment.id] == nil { problems[compartment.id] = error.problem(message) }
+        try state.withLock { s in
+            guard !s.started else { return currentDoorsLocked(s) }
+            var failures: [String] = []
+            var claimed = 0
+            for compartment in description.compartments {
+                for (role, address) in [("lock", compartment.lock), ("door", compartment.doorSensor)] {
+                    guard let address else { continue }
+                    do throws(ClaimError) {
+                        let line = try claimLocked(address, compartment: compartment.id, output: role == "lock", &s)
+                        if role == "lock" { s.locks[compartment.id] = line } else { s.doors[compartment.id] = line }
+                        claimed += 1
+                    } catch {
+                        let message = "compartment \(compartment.id) \(role): \(error.message)"
+                        failures.append(message)
+                        if s.problems[compartment.id] == nil { s.problems[compartment.id] = error.problem(message) }
+                    }
                 }
             }
+            if claimed == 0 && !failures.isEmpty {
+                releaseEverythingLocked(&s)
+                throw HardwareError.backend("No GPIO line could be claimed: " + failures.joined(separator: "; "))
+            }
+            s.wakeFD = amt_wakeup_new()
+            guard s.wakeFD >= 0 else {
+                let e = errno
+                releaseEverythingLocked(&s)
+                throw HardwareError.backend("Cannot create the wake-up eventfd: \(Self.strerror(e))")
+            }
+            s.started = true
+            var doorsNow: [CompartmentID: DoorState] = [:]
+            for compartment in description.compartments {
+                doorsNow[compartment.id] = readDoorLocked(compartment.id, s)
+            }
+            s.reported = doorsNow
+            // Faults of lines that could not be claimed: the daemon stays up, those compartments are untrusted.
+            var byMessage: [String: [CompartmentID]] = [:]
+            for (id, problem) in s.problems {
+                switch problem { case .missing(let m), .busy(let m): byMessage[m, default: []].append(id) }
+            }
+            for (message, ids) in byMessage.sorted(by: { $0.key < $1.key }) {
+                logger.error("GPIO line unusable", metadata: ["problem": "\(message)"])
+                continuation.yield(.fault(compartments: ids.sorted(), message: message))
+            }
+            let thread = Thread { [self] in self.eventLoop() }
+            thread.name = "amtomat-gpiod-events"
+            s.thread = thread
+            thread.start()
+            logger.info("libgpiod backend started", metadata: [
+                "library": "\(name)", "locks": "\(s.locks.count)", "doors": "\(s.doors.count)", "problems": "\(failures.count)",
+            ])
+            return doorsNow
         }
-        if claimed == 0 && !failures.isEmpty {
-            releaseEverythingLocked()
-            throw HardwareError.backend("No GPIO line could be claimed: " + failures.joined(separator: "; "))
-        }
-        wakeFD = amt_wakeup_new()
-        guard wakeFD >= 0 else {
-            let e = errno
-            releaseEverythingLocked()
-            throw HardwareError.backend("Cannot create the wake-up eventfd: \(Self.strerror(e))")
-        }
-        started = true
-        var doorsNow: [CompartmentID: DoorState] = [:]
-        for compartment in description.compartments {
-            doorsNow[compartment.id] = readDoorLocked(compartment.id)
-        }
-        reported = doorsNow
-        // Faults of lines that could not be claimed: the daemon stays up, those compartments are untrusted.
-        var byMessage: [String: [CompartmentID]] = [:]
-        for (id, problem) in problems {
-            switch problem { case .missing(let m), .busy(let m): byMessage[m, default: []].append(id) }
-        }
-        for (message, ids) in byMessage.sorted(by: { $0.key < $1.key }) {
-            logger.error("GPIO line unusable", metadata: ["problem": "\(message)"])
-            continuation.yield(.fault(compartments: ids.sorted(), message: message))
-        }
-        let thread = Thread { [self] in self.eventLoop() }
-        thread.name = "amtomat-gpiod-events"
-        self.thread = thread
-        thread.start()
-        logger.info("libgpiod backend started", metadata: [
-            "library": "\(name)", "locks": "\(locks.count)", "doors": "\(doors.count)", "problems": "\(failures.count)",
-        ])
-        return doorsNow
     }
 
     public func setCoil(_ compartment: CompartmentID, energised: Bool) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let line = locks[compartment] else {
-            if let problem = problems[compartment] {
+        try state.withLock { s in try setCoilLocked(compartment, energised: energised, &s) }
+    }
+
+    private func setCoilLocked(_ compartment: CompartmentID, energised: Bool, _ s: inout Lines) throws {
+        guard let line = s.locks[compartment] else {
+            if let problem = s.problems[compartment] {
                 switch problem { case .missing(let m), .busy(let m): throw HardwareError.backend(m) }
             }
             throw HardwareError.unknownCompartment(compartment)
@@ -195,12 +189,12 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
         if energised {
             let pulse = description.compartment(compartment).map { description.coil.pulse(for: $0) }
                 ?? CoilLimits.hardCeilingMilliseconds
-            coilDeadlines[compartment] = ContinuousClock().now.advanced(by: .milliseconds(pulse))
-            endedByTimer[compartment] = nil
-            if wakeFD >= 0 { _ = amt_wakeup_signal(wakeFD) }   // the event thread re-computes its timeout
+            s.coilDeadlines[compartment] = ContinuousClock().now.advanced(by: .milliseconds(pulse))
+            s.endedByTimer[compartment] = nil
+            if s.wakeFD >= 0 { _ = amt_wakeup_signal(s.wakeFD) }   // the event thread re-computes its timeout
         } else {
-            coilDeadlines[compartment] = nil
-            if let ended = endedByTimer.removeValue(forKey: compartment) {
+            s.coilDeadlines[compartment] = nil
+            if let ended = s.endedByTimer.removeValue(forKey: compartment) {
                 let late = ContinuousClock().now - ended
                 if late > .milliseconds(100) {
                     logger.warning("The coil scheduler switched a coil off late; the backend's pulse timer had already done it", metadata: [
@@ -212,9 +206,11 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
     }
 
     public func readDoor(_ compartment: CompartmentID) throws -> DoorState {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let line = doors[compartment] else {
+        try state.withLock { s in try readDoorChecked(compartment, s) }
+    }
+
+    private func readDoorChecked(_ compartment: CompartmentID, _ s: Lines) throws -> DoorState {
+        guard let line = s.doors[compartment] else {
             if description.compartment(compartment) == nil { throw HardwareError.unknownCompartment(compartment) }
             return .unknown
         }
@@ -228,27 +224,25 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
     }
 
     public func releaseAllCoils() {
-        lock.lock()
-        defer { lock.unlock() }
-        releaseAllCoilsLocked()
+        state.withLock { releaseAllCoilsLocked(&$0) }
     }
 
     public func shutdown() async {
-        let running = lock.withLock {
-            let running = thread != nil && !threadFinished
-            if running { cancelled = true; _ = amt_wakeup_signal(wakeFD) }
+        let running = state.withLock { s in
+            let running = s.thread != nil && !s.threadFinished
+            if running { s.cancelled = true; _ = amt_wakeup_signal(s.wakeFD) }
             return running
         }
         if running {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                let finished = lock.withLock {
-                    if !threadFinished { threadDone = c }
-                    return threadFinished
+                let finished = state.withLock { s in
+                    if !s.threadFinished { s.threadDone = c }
+                    return s.threadFinished
                 }
                 if finished { c.resume() }
             }
         }
-        lock.withLock { releaseEverythingLocked() }
+        state.withLock { releaseEverythingLocked(&$0) }
         continuation.finish()
     }
 
@@ -256,18 +250,18 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
 
     /// Why a compartment's lines are unusable, if they are.
     public func lineProblem(_ compartment: CompartmentID) -> LineProblem? {
-        lock.lock()
-        defer { lock.unlock() }
-        return problems[compartment]
+        state.withLock { $0.problems[compartment] }
     }
 
     /// Every configured line with its device, offset and current logical value.
     public func lineStatus() -> [LineStatus] {
-        lock.lock()
-        defer { lock.unlock() }
+        state.withLock { s in lineStatusLocked(s) }
+    }
+
+    private func lineStatusLocked(_ s: Lines) -> [LineStatus] {
         var result: [LineStatus] = []
         for c in description.compartments {
-            for (role, address, line) in [("lock", c.lock, locks[c.id]), ("door", c.doorSensor, doors[c.id])] {
+            for (role, address, line) in [("lock", c.lock, s.locks[c.id]), ("door", c.doorSensor, s.doors[c.id])] {
                 guard let address else { continue }
                 let lineText: String = switch address.line { case .name(let n): n; case .offset(let o): String(o) }
                 var status = LineStatus(compartment: c.id, role: role, chip: address.chip, device: line?.chip.path,
@@ -277,7 +271,7 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
                     status.value = v < 0 ? nil : Int(v)
                 } else if let line {
                     status.problem = "chip \(line.chip.display) is gone"
-                } else if let p = problems[c.id] {
+                } else if let p = s.problems[c.id] {
                     switch p { case .missing(let m), .busy(let m): status.problem = m }
                 }
                 result.append(status)
@@ -401,18 +395,18 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
         func problem(_ text: String) -> LineProblem { busy ? .busy(text) : .missing(text) }
     }
 
-    private func chipLocked(_ spec: String) throws(ClaimError) -> Chip {
-        if let c = chips[spec] { return c }
+    private func chipLocked(_ spec: String, _ s: inout Lines) throws(ClaimError) -> Chip {
+        if let c = s.chips[spec] { return c }
         guard let handle = amt_chip_open(spec) else {
             throw ClaimError(message: Self.chipOpenProblem(spec, errno: errno), busy: false)
         }
         let chip = Chip(spec: spec, handle: handle)
-        chips[spec] = chip
+        s.chips[spec] = chip
         return chip
     }
 
-    private func claimLocked(_ address: LineAddress, compartment: CompartmentID, output: Bool) throws(ClaimError) -> Line {
-        let chip = try chipLocked(address.chip)
+    private func claimLocked(_ address: LineAddress, compartment: CompartmentID, output: Bool, _ s: inout Lines) throws(ClaimError) -> Line {
+        let chip = try chipLocked(address.chip, &s)
         let offset: Int32
         switch address.line {
         case .name(let n):
@@ -462,22 +456,22 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
 
     private func lineName(_ line: Line) -> String { "\(line.address.line.shown) (offset \(line.offset))" }
 
-    private func readDoorLocked(_ id: CompartmentID) -> DoorState {
-        guard let line = doors[id], line.chip.alive else { return .unknown }
+    private func readDoorLocked(_ id: CompartmentID, _ s: Lines) -> DoorState {
+        guard let line = s.doors[id], line.chip.alive else { return .unknown }
         let v = amt_line_get(line.handle)
         return v < 0 ? .unknown : (v == 1 ? .closed : .open)
     }
 
-    private func currentDoorsLocked() -> [CompartmentID: DoorState] {
+    private func currentDoorsLocked(_ s: Lines) -> [CompartmentID: DoorState] {
         var d: [CompartmentID: DoorState] = [:]
-        for c in description.compartments { d[c.id] = readDoorLocked(c.id) }
+        for c in description.compartments { d[c.id] = readDoorLocked(c.id, s) }
         return d
     }
 
-    private func releaseAllCoilsLocked() {
-        coilDeadlines.removeAll()
-        endedByTimer.removeAll()
-        for (id, line) in locks where line.chip.alive {
+    private func releaseAllCoilsLocked(_ s: inout Lines) {
+        s.coilDeadlines.removeAll()
+        s.endedByTimer.removeAll()
+        for (id, line) in s.locks where line.chip.alive {
             if amt_line_set(line.handle, 0) != 0 {
                 logger.critical("Could not drive a lock coil inactive", metadata: [
                     "compartment": "\(id)", "error": "\(Self.strerror(errno))",
@@ -486,22 +480,22 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
         }
     }
 
-    private func releaseEverythingLocked() {
-        releaseAllCoilsLocked()
-        for (_, line) in locks { amt_line_release(line.handle) }
-        for (_, line) in doors { amt_line_release(line.handle) }
-        locks.removeAll()
-        doors.removeAll()
-        for (_, chip) in chips { amt_chip_close(chip.handle) }
-        chips.removeAll()
-        if wakeFD >= 0 { close(wakeFD); wakeFD = -1 }
+    private func releaseEverythingLocked(_ s: inout Lines) {
+        releaseAllCoilsLocked(&s)
+        for (_, line) in s.locks { amt_line_release(line.handle) }
+        for (_, line) in s.doors { amt_line_release(line.handle) }
+        s.locks.removeAll()
+        s.doors.removeAll()
+        for (_, chip) in s.chips { amt_chip_close(chip.handle) }
+        s.chips.removeAll()
+        if s.wakeFD >= 0 { close(s.wakeFD); s.wakeFD = -1 }
     }
 
     public func livenessTick(_ sequence: UInt64) {
-        lock.lock()
-        tickRequested = sequence
-        if wakeFD >= 0 { _ = amt_wakeup_signal(wakeFD) }
-        lock.unlock()
+        state.withLock { s in
+            s.tickRequested = sequence
+            if s.wakeFD >= 0 { _ = amt_wakeup_signal(s.wakeFD) }
+        }
     }
 
     // MARK: - The event thread
@@ -514,15 +508,17 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
         let confirmAfter: Duration = Self.apiVersion == 1 ? .milliseconds(debounceMilliseconds) : .zero
         var eventBuffer = [amt_event](repeating: amt_event(), count: 16)
         while true {
-            lock.lock()
-            var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
-            var owners: [CompartmentID] = []
-            for (id, line) in doors.sorted(by: { $0.key < $1.key }) where line.chip.alive && line.fd >= 0 {
-                fds.append(pollfd(fd: line.fd, events: Int16(POLLIN), revents: 0))
-                owners.append(id)
+            let watched = state.withLock { s in
+                var fds = [pollfd(fd: s.wakeFD, events: Int16(POLLIN), revents: 0)]
+                var owners: [CompartmentID] = []
+                for (id, line) in s.doors.sorted(by: { $0.key < $1.key }) where line.chip.alive && line.fd >= 0 {
+                    fds.append(pollfd(fd: line.fd, events: Int16(POLLIN), revents: 0))
+                    owners.append(id)
+                }
+                return (fds: fds, owners: owners, nextCoilDeadline: s.coilDeadlines.values.min(), wakeFD: s.wakeFD)
             }
-            let nextCoilDeadline = coilDeadlines.values.min()
-            lock.unlock()
+            var fds = watched.fds
+            let (owners, nextCoilDeadline, wakeFD) = (watched.owners, watched.nextCoilDeadline, watched.wakeFD)
             let now = clock.now
             var timeout: Duration = .seconds(1)
             if let next = pending.values.min() { timeout = min(timeout, max(.zero, next - now)) }
@@ -535,88 +531,89 @@ public final class GPIODBackend: LockerBackend, LineProblemReporting, @unchecked
             }
             if fds[0].revents != 0 {
                 amt_wakeup_drain(wakeFD)
-                if lock.withLock({ cancelled }) { break }
+                if state.withLock({ $0.cancelled }) { break }
             }
-            var deadChips: [ObjectIdentifier: (chip: Chip, reason: String)] = [:]
-            lock.lock()
-            for (i, id) in owners.enumerated() {
-                let revents = Int32(fds[i + 1].revents)
-                guard revents != 0, let line = doors[id] else { continue }
-                if revents & (Int32(POLLERR) | Int32(POLLHUP) | Int32(POLLNVAL)) != 0 {
-                    deadChips[ObjectIdentifier(line.chip)] = (line.chip, "poll reported \(revents & Int32(POLLHUP) != 0 ? "hang-up" : "error") on its event fd")
-                    continue
-                }
-                if revents & Int32(POLLIN) != 0 {
-                    let got = eventBuffer.withUnsafeMutableBufferPointer { amt_line_read_events(line.handle, $0.baseAddress, 16) }
-                    if got < 0 {
-                        let e = errno
-                        if e == ENODEV || e == EIO || e == EBADF { deadChips[ObjectIdentifier(line.chip)] = (line.chip, "reading events failed: \(Self.strerror(e))") }
+            let toEmit: [HardwareEvent] = state.withLock { s in
+                var deadChips: [ObjectIdentifier: (chip: Chip, reason: String)] = [:]
+                for (i, id) in owners.enumerated() {
+                    let revents = Int32(fds[i + 1].revents)
+                    guard revents != 0, let line = s.doors[id] else { continue }
+                    if revents & (Int32(POLLERR) | Int32(POLLHUP) | Int32(POLLNVAL)) != 0 {
+                        deadChips[ObjectIdentifier(line.chip)] = (line.chip, "poll reported \(revents & Int32(POLLHUP) != 0 ? "hang-up" : "error") on its event fd")
                         continue
                     }
-                    pending[id] = clock.now.advanced(by: confirmAfter)
-                }
-            }
-            // Chips without door lines (lock-only expanders) are only noticed this way.
-            if clock.now - lastHealthCheck >= .seconds(1) {
-                lastHealthCheck = clock.now
-                for (_, chip) in chips where chip.alive {
-                    var st = stat()
-                    if stat(chip.path, &st) != 0 || UInt(st.st_rdev) != chip.rdev {
-                        deadChips[ObjectIdentifier(chip)] = (chip, "its device node \(chip.path) is gone")
+                    if revents & Int32(POLLIN) != 0 {
+                        let got = eventBuffer.withUnsafeMutableBufferPointer { amt_line_read_events(line.handle, $0.baseAddress, 16) }
+                        if got < 0 {
+                            let e = errno
+                            if e == ENODEV || e == EIO || e == EBADF { deadChips[ObjectIdentifier(line.chip)] = (line.chip, "reading events failed: \(Self.strerror(e))") }
+                            continue
+                        }
+                        pending[id] = clock.now.advanced(by: confirmAfter)
                     }
                 }
-            }
-            var toEmit: [HardwareEvent] = []
-            // The pulse timer: coils off on time, independent of the Swift tasks.
-            let timerNow = clock.now
-            for (id, deadline) in coilDeadlines where deadline <= timerNow {
-                coilDeadlines[id] = nil
-                guard let line = locks[id], line.chip.alive else { continue }
-                if amt_line_set(line.handle, 0) == 0 {
-                    endedByTimer[id] = timerNow
-                } else {
-                    logger.critical("The pulse timer could not switch a lock coil off", metadata: [
-                        "compartment": "\(id)", "error": "\(Self.strerror(errno))",
-                    ])
+                // Chips without door lines (lock-only expanders) are only noticed this way.
+                if clock.now - lastHealthCheck >= .seconds(1) {
+                    lastHealthCheck = clock.now
+                    for (_, chip) in s.chips where chip.alive {
+                        var st = stat()
+                        if stat(chip.path, &st) != 0 || UInt(st.st_rdev) != chip.rdev {
+                            deadChips[ObjectIdentifier(chip)] = (chip, "its device node \(chip.path) is gone")
+                        }
+                    }
                 }
-            }
-            for (_, (chip, reason)) in deadChips where chip.alive {
-                chip.alive = false
-                let ids = Set(locks.values.filter { $0.chip === chip }.map(\.compartment))
-                    .union(doors.values.filter { $0.chip === chip }.map(\.compartment)).sorted()
-                let message = "GPIO chip \(chip.display) disappeared (\(reason)); compartments \(ids.map(\.description).joined(separator: ", ")) are out of service"
-                for id in ids {
-                    problems[id] = .missing(message)
+                var toEmit: [HardwareEvent] = []
+                // The pulse timer: coils off on time, independent of the Swift tasks.
+                let timerNow = clock.now
+                for (id, deadline) in s.coilDeadlines where deadline <= timerNow {
+                    s.coilDeadlines[id] = nil
+                    guard let line = s.locks[id], line.chip.alive else { continue }
+                    if amt_line_set(line.handle, 0) == 0 {
+                        s.endedByTimer[id] = timerNow
+                    } else {
+                        logger.critical("The pulse timer could not switch a lock coil off", metadata: [
+                            "compartment": "\(id)", "error": "\(Self.strerror(errno))",
+                        ])
+                    }
+                }
+                for (_, (chip, reason)) in deadChips where chip.alive {
+                    chip.alive = false
+                    let ids = Set(s.locks.values.filter { $0.chip === chip }.map(\.compartment))
+                        .union(s.doors.values.filter { $0.chip === chip }.map(\.compartment)).sorted()
+                    let message = "GPIO chip \(chip.display) disappeared (\(reason)); compartments \(ids.map(\.description).joined(separator: ", ")) are out of service"
+                    for id in ids {
+                        s.problems[id] = .missing(message)
+                        pending[id] = nil
+                        s.reported[id] = .unknown
+                    }
+                    toEmit.append(.fault(compartments: ids, message: message))
+                }
+                let due = pending.filter { $0.value <= clock.now }.map(\.key)
+                for id in due {
                     pending[id] = nil
-                    reported[id] = .unknown
+                    let door = readDoorLocked(id, s)
+                    if door != .unknown, s.reported[id] != door {
+                        s.reported[id] = door
+                        toEmit.append(.door(id, door))
+                    }
                 }
-                toEmit.append(.fault(compartments: ids, message: message))
-            }
-            let due = pending.filter { $0.value <= clock.now }.map(\.key)
-            for id in due {
-                pending[id] = nil
-                let state = readDoorLocked(id)
-                if state != .unknown, reported[id] != state {
-                    reported[id] = state
-                    toEmit.append(.door(id, state))
+                // Answered from this thread, after this round's door changes: proof that it still loops.
+                if let tick = s.tickRequested {
+                    s.tickRequested = nil
+                    toEmit.append(.tick(tick))
                 }
+                return toEmit
             }
-            // Answered from this thread, after this round's door changes: proof that it still loops.
-            if let tick = tickRequested {
-                tickRequested = nil
-                toEmit.append(.tick(tick))
-            }
-            lock.unlock()
             for event in toEmit {
                 if case let .fault(_, message) = event { logger.error("Hardware fault", metadata: ["problem": "\(message)"]) }
                 continuation.yield(event)
             }
         }
-        lock.lock()
-        threadFinished = true
-        let waiter = threadDone
-        threadDone = nil
-        lock.unlock()
+        let waiter = state.withLock { s in
+            s.threadFinished = true
+            defer { s.threadDone = nil }
+            return s.threadDone
+        }
         waiter?.resume()
     }
 }

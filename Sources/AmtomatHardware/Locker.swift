@@ -1,5 +1,6 @@
 import AmtomatCore
 import Logging
+import Synchronization
 
 /// What the locker tells the daemon, already interpreted.
 public enum LockerEvent: Sendable, Equatable {
@@ -31,6 +32,8 @@ public enum ReleaseOutcome: Sendable, Equatable {
     case opened
     /// The door did not open after every retry: the lock is jammed or the sensor is stuck.
     case doorDidNotOpen
+    /// The unlock waited for its coil slot and was dropped there: by then nobody needed the door open.
+    case dropped
 }
 
 /// The hardware as the daemon uses it: release a lock (always through the coil scheduler), know
@@ -134,22 +137,33 @@ public actor Locker {
     /// Releases a lock and waits until its door opens, retrying as configured.
     ///
     /// The pulse is fired even when the sensor already says "open": a broken sensor must not keep
-    /// a citizen from their document. Callers commit their state change before calling this.
-    public func release(_ id: CompartmentID) async throws -> ReleaseOutcome {
+    /// a citizen from their document. Callers commit their state change before calling this, and
+    /// pass `stillWanted`, which the scheduler asks right before the coil pulse: an unlock whose
+    /// reason is gone by then (the caller's state changed while it queued) is dropped, never fired.
+    public func release(_ id: CompartmentID, stillWanted: @escaping @Sendable () async -> Bool = { true }) async throws -> ReleaseOutcome {
         guard let compartment = description.compartment(id) else { throw HardwareError.unknownCompartment(id) }
         let pulse = description.coil.pulse(for: compartment)
         let alreadyOpen = doors[id] == .open
         for attempt in 0...max(0, timing.unlockRetries) {
             releasedAt[id] = clock.now
-            let pulseTask = Task { try await scheduler.pulse(id, milliseconds: pulse) }
+            let dropped = DroppedFlag()
+            let pulseTask = Task {
+                let fired = try await scheduler.pulse(id, milliseconds: pulse, stillWanted: stillWanted)
+                if !fired { dropped.set() }
+                return fired
+            }
             if alreadyOpen {
-                _ = try await pulseTask.value
+                return try await pulseTask.value ? .opened : .dropped
+            }
+            // A pulse dropped in the queue ends the wait for the door at once.
+            if await waitForOpen(id, deadline: clock.now.advanced(by: timing.openTimeout + .milliseconds(pulse)),
+                                 unless: { dropped.isSet }) {
                 return .opened
             }
-            if await waitForOpen(id, deadline: clock.now.advanced(by: timing.openTimeout + .milliseconds(pulse))) {
-                return .opened
+            if try await !pulseTask.value {
+                releasedAt[id] = nil
+                return .dropped
             }
-            _ = try await pulseTask.value
             logger.warning("Door did not open after a lock pulse", metadata: ["compartment": "\(id)", "attempt": "\(attempt + 1)"])
         }
         return .doorDidNotOpen
@@ -166,8 +180,8 @@ public actor Locker {
         return true
     }
 
-    private func waitForOpen(_ id: CompartmentID, deadline: ContinuousClock.Instant) async -> Bool {
-        while clock.now < deadline {
+    private func waitForOpen(_ id: CompartmentID, deadline: ContinuousClock.Instant, unless gaveUp: () -> Bool) async -> Bool {
+        while clock.now < deadline && !gaveUp() {
             if doors[id] == .open { return true }
             // Events may be dropped: confirm by reading the level now and then.
             if let level = try? backend.readDoor(id), level == .open {
@@ -183,7 +197,13 @@ public actor Locker {
     private func handle(_ event: HardwareEvent) {
         switch event {
         case let .door(id, state):
-            apply(id, state)
+            // An event is a hint that may arrive late (after a re-read already saw a newer level):
+            // the level read now decides, so a stale "open" can never reopen, or finish, anything.
+            if let level = try? backend.readDoor(id), level != .unknown {
+                apply(id, level)
+            } else {
+                apply(id, state)
+            }
         case let .fault(ids, message):
             for id in ids { doors[id] = .unknown }
             logger.error("Hardware fault", metadata: ["compartments": "\(ids.map(\.rawValue))", "problem": "\(message)"])
@@ -230,4 +250,11 @@ public actor Locker {
             continuation.yield(.doorLeftOpen(id, seconds: seconds))
         }
     }
+}
+
+/// Set by a pulse that was dropped in the scheduler's queue; ends the wait for its door.
+private final class DroppedFlag: Sendable {
+    private let flag = Mutex(false)
+    func set() { flag.withLock { $0 = true } }
+    var isSet: Bool { flag.withLock { $0 } }
 }

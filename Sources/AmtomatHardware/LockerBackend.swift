@@ -41,6 +41,34 @@ public protocol LockerBackend: AnyObject, Sendable {
 
     /// Releases every line and ends the event stream.
     func shutdown() async
+
+    /// Every lock and door line with where it is and its value now (`amtomat hw lines`).
+    func lineStatus() -> [LineStatus]
+}
+
+/// One lock or door line as `amtomat hw lines` shows it.
+public struct LineStatus: Sendable, Codable, Equatable {
+    public var compartment: CompartmentID
+    public var role: String           // "lock" or "door"
+    public var chip: String           // as configured, or "simulated"
+    public var device: String?        // "/dev/gpiochip3"
+    public var line: String           // as configured
+    public var offset: Int?
+    /// Logical value now: a door reads 1 when closed, a lock 1 while its coil is energised.
+    public var value: Int?
+    public var problem: String?
+
+    public init(compartment: CompartmentID, role: String, chip: String, device: String?, line: String,
+                offset: Int?, value: Int?, problem: String?) {
+        self.compartment = compartment
+        self.role = role
+        self.chip = chip
+        self.device = device
+        self.line = line
+        self.offset = offset
+        self.value = value
+        self.problem = problem
+    }
 }
 
 /// Errors of the hardware layer; each names the compartment and says what to do.

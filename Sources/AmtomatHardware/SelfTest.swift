@@ -83,6 +83,9 @@ extension Locker {
             }
             return result(.lockDoesNotRelease,
                           "The sensor kept reading closed through every pulse. Either the lock does not release (jammed latch, coil, driver or its supply) or, if the door did open, the sensor is stuck closed — a single contact cannot tell these apart; look at the door.")
+        case .dropped:
+            // A self-test's unlock is always wanted; kept for completeness of the outcome.
+            return result(.lockDoesNotRelease, "The lock pulse was not fired; run the self-test again.")
         }
     }
 }

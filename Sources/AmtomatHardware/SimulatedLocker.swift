@@ -129,6 +129,23 @@ public final class SimulatedLocker: LockerBackend {
         continuation.finish()
     }
 
+    /// The simulated lines: a lock reads 1 while its coil is energised, a door 1 while its sensor says closed.
+    public func lineStatus() -> [LineStatus] {
+        state.withLock { s in
+            s.slots.keys.sorted().flatMap { id -> [LineStatus] in
+                let slot = s.slots[id]!
+                let door = Self.sensed(slot)
+                return [
+                    LineStatus(compartment: id, role: "lock", chip: "simulated", device: nil, line: "lock \(id)",
+                               offset: nil, value: slot.coil ? 1 : 0, problem: slot.jammed ? "jammed (simulated)" : nil),
+                    LineStatus(compartment: id, role: "door", chip: "simulated", device: nil, line: "door \(id)",
+                               offset: nil, value: door == .closed ? 1 : door == .open ? 0 : nil,
+                               problem: slot.sensorStuck.map { "sensor stuck \($0.rawValue) (simulated)" }),
+                ]
+            }
+        }
+    }
+
     // MARK: - What a person (or a test) does to the simulated locker
 
     /// The person shuts the door.

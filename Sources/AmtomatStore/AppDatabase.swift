@@ -70,61 +70,21 @@ public final class AppDatabase: Sendable {
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
+        // Migrations are SQL literals, never built from application types: a migration must create
+        // the same schema on every installation forever, whatever the code says later.
+        // (The v1 text is exactly what GRDB's table builder produced when v1 shipped; a test
+        // compares sqlite_master byte for byte.)
         migrator.registerMigration("v1: compartments, documents, audit log") { db in
-            try db.create(table: "compartment") { t in
-                t.primaryKey("id", .integer)
-                t.column("label", .text).notNull()
-                t.column("column", .integer).notNull()
-                t.column("row", .integer).notNull()
-                t.column("size", .text).notNull()
-                t.column("wheelchairAccessible", .boolean).notNull()
-                t.column("blocked", .boolean).notNull().defaults(to: false)
-                t.column("blockReason", .text)
-                t.column("blockedAt", .datetime)
-                t.column("lastDoorState", .text).notNull().defaults(to: "unknown")
-                t.column("inService", .boolean).notNull().defaults(to: true)
-            }
-            try db.create(table: "document") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("reference", .text).notNull()
-                t.column("kind", .text).notNull()
-                t.column("state", .text).notNull()
-                t.column("compartmentId", .integer).references("compartment")
-                t.column("holdDays", .integer).notNull()
-                t.column("depositedAt", .datetime).notNull()
-                t.column("readyAt", .datetime)
-                t.column("expiresAt", .datetime)
-                t.column("codeDigest", .blob)
-                t.column("codeIssuedAt", .datetime)
-                t.column("secondFactorDigest", .blob)
-                t.column("secondFactorFailures", .integer).notNull().defaults(to: 0)
-                t.column("codeBlocked", .boolean).notNull().defaults(to: false)
-                t.column("doorOpenedAt", .datetime)
-                t.column("finishedAt", .datetime)
-                t.column("updatedAt", .datetime).notNull()
-            }
-            let holding = DocumentState.allCases.filter(\.holdsCompartment).map { "'\($0.rawValue)'" }.joined(separator: ",")
+            try db.execute(sql: #"CREATE TABLE "compartment" ("id" INTEGER PRIMARY KEY, "label" TEXT NOT NULL, "column" INTEGER NOT NULL, "row" INTEGER NOT NULL, "size" TEXT NOT NULL, "wheelchairAccessible" BOOLEAN NOT NULL, "blocked" BOOLEAN NOT NULL DEFAULT 0, "blockReason" TEXT, "blockedAt" DATETIME, "lastDoorState" TEXT NOT NULL DEFAULT 'unknown', "inService" BOOLEAN NOT NULL DEFAULT 1)"#)
+            try db.execute(sql: #"CREATE TABLE "document" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "reference" TEXT NOT NULL, "kind" TEXT NOT NULL, "state" TEXT NOT NULL, "compartmentId" INTEGER REFERENCES "compartment"("id"), "holdDays" INTEGER NOT NULL, "depositedAt" DATETIME NOT NULL, "readyAt" DATETIME, "expiresAt" DATETIME, "codeDigest" BLOB, "codeIssuedAt" DATETIME, "secondFactorDigest" BLOB, "secondFactorFailures" INTEGER NOT NULL DEFAULT 0, "codeBlocked" BOOLEAN NOT NULL DEFAULT 0, "doorOpenedAt" DATETIME, "finishedAt" DATETIME, "updatedAt" DATETIME NOT NULL)"#)
             // One live document per reference and per compartment; codes unique among live documents.
-            try db.execute(sql: "CREATE UNIQUE INDEX document_live_reference ON document(reference) WHERE state IN (\(holding))")
-            try db.execute(sql: "CREATE UNIQUE INDEX document_live_compartment ON document(compartmentId) WHERE state IN (\(holding))")
+            try db.execute(sql: "CREATE UNIQUE INDEX document_live_reference ON document(reference) WHERE state IN ('reserved','loading','ready','collecting','expired')")
+            try db.execute(sql: "CREATE UNIQUE INDEX document_live_compartment ON document(compartmentId) WHERE state IN ('reserved','loading','ready','collecting','expired')")
             try db.execute(sql: "CREATE UNIQUE INDEX document_code ON document(codeDigest) WHERE codeDigest IS NOT NULL")
             try db.execute(sql: "CREATE INDEX document_state_expiry ON document(state, expiresAt)")
             try db.execute(sql: "CREATE INDEX document_reference ON document(reference)")
-            try db.create(table: "auditEntry") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("at", .datetime).notNull()
-                t.column("osUser", .text).notNull()
-                t.column("action", .text).notNull()
-                t.column("reference", .text)
-                t.column("compartmentId", .integer)
-                t.column("detail", .text)
-            }
-            try db.create(table: "selfTestVerdict") { t in
-                t.primaryKey("compartmentId", .integer).references("compartment")
-                t.column("verdict", .text).notNull()
-                t.column("detail", .text).notNull()
-                t.column("testedAt", .datetime).notNull()
-            }
+            try db.execute(sql: #"CREATE TABLE "auditEntry" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "at" DATETIME NOT NULL, "osUser" TEXT NOT NULL, "action" TEXT NOT NULL, "reference" TEXT, "compartmentId" INTEGER, "detail" TEXT)"#)
+            try db.execute(sql: #"CREATE TABLE "selfTestVerdict" ("compartmentId" INTEGER PRIMARY KEY REFERENCES "compartment"("id"), "verdict" TEXT NOT NULL, "detail" TEXT NOT NULL, "testedAt" DATETIME NOT NULL)"#)
         }
         registerSurveyMigrations(&migrator)
         registerAuditChainMigrations(&migrator)
@@ -141,6 +101,18 @@ public final class AppDatabase: Sendable {
             try db.execute(sql: "CREATE INDEX finishedCode_at ON finishedCode(at)")
         }
         registerThrottleMigrations(&migrator)
+        migrator.registerMigration("v2: withdrawing and returning hold their compartment; code delivery") { db in
+            // A clerk's withdrawal or return now passes through `withdrawing`/`returning` until the door
+            // was seen open and closed: the document still holds its compartment meanwhile.
+            try db.execute(sql: "DROP INDEX document_live_reference")
+            try db.execute(sql: "DROP INDEX document_live_compartment")
+            try db.execute(sql: "CREATE UNIQUE INDEX document_live_reference ON document(reference) WHERE state IN ('reserved','loading','ready','collecting','expired','withdrawing','returning')")
+            try db.execute(sql: "CREATE UNIQUE INDEX document_live_compartment ON document(compartmentId) WHERE state IN ('reserved','loading','ready','collecting','expired','withdrawing','returning')")
+            // When the clerk's command received the code; a code issued but never delivered must be reissued.
+            try db.execute(sql: "ALTER TABLE document ADD COLUMN codeDeliveredAt DATETIME")
+            // Codes issued before this version cannot be told apart: count them as delivered.
+            try db.execute(sql: "UPDATE document SET codeDeliveredAt = codeIssuedAt WHERE codeIssuedAt IS NOT NULL")
+        }
         return migrator
     }
 }

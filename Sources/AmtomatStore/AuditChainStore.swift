@@ -204,7 +204,7 @@ extension LockerStore {
                 parts.append("kept audit entries due for pruning because the chain does not verify: \(refused)")
             }
             if !parts.isEmpty {
-                var entry = AuditEntry(at: now, osUser: actor.name, action: "retention", detail: parts.joined(separator: "; "))
+                var entry = AuditEntry(at: now, osUser: actor.name, action: .retention, detail: parts.joined(separator: "; "))
                 try entry.insert(db)
             }
             return report

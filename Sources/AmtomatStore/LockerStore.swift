@@ -69,7 +69,6 @@ public struct LockerStore: Sendable {
 
     static func overview(_ db: Database) throws -> [CompartmentOverview] {
         let records = try CompartmentRecord.filter(Column("inService") == true).order(Column("id")).fetchAll(db)
-        let holding = DocumentState.allCases.filter(\.holdsCompartment)
         let live = try DocumentRecord.filter(holding.contains(Column("state"))).fetchAll(db)
         let byCompartment = Dictionary(live.compactMap { d in d.compartmentId.map { ($0, d) } }, uniquingKeysWith: { a, _ in a })
         let verdicts = Dictionary(try SelfTestVerdictRecord.fetchAll(db).map { ($0.compartmentId, $0) }, uniquingKeysWith: { a, _ in a })
@@ -92,27 +91,34 @@ public struct LockerStore: Sendable {
     /// Blocks or unblocks a compartment; a blocked one is never assigned.
     @discardableResult
     public func setBlocked(_ id: CompartmentID, blocked: Bool, reason: String?, by actor: Actor, at now: Date) throws -> CompartmentRecord {
-        try writer.write { db in
-            guard var record = try CompartmentRecord.fetchOne(db, key: id.rawValue), record.inService else {
-                throw LockerError.unknownCompartment(id)
-            }
-            record.blocked = blocked
-            record.blockReason = blocked ? reason : nil
-            record.blockedAt = blocked ? now : nil
-            try record.update(db)
-            var entry = AuditEntry(at: now, osUser: actor.name, action: blocked ? "block" : "unblock",
-                                   reference: nil, compartment: id, detail: reason)
-            try entry.insert(db)
-            return record
-        }
+        try writer.write { db in try Self.setBlocked(db, id, blocked: blocked, reason: reason, by: actor, at: now) }
     }
 
+    private static func setBlocked(_ db: Database, _ id: CompartmentID, blocked: Bool, reason: String?, by actor: Actor, at now: Date) throws -> CompartmentRecord {
+        guard var record = try CompartmentRecord.fetchOne(db, key: id.rawValue), record.inService else {
+            throw LockerError.unknownCompartment(id)
+        }
+        record.blocked = blocked
+        record.blockReason = blocked ? reason : nil
+        record.blockedAt = blocked ? now : nil
+        try record.update(db)
+        var entry = AuditEntry(at: now, osUser: actor.name, action: blocked ? .block : .unblock,
+                               reference: nil, compartment: id, detail: reason)
+        try entry.insert(db)
+        return record
+    }
+
+    /// Stores a self-test verdict; a failing compartment is blocked in the same transaction.
     public func saveVerdict(_ verdict: SelfTestVerdictRecord, by actor: Actor) throws {
         try writer.write { db in
             try verdict.save(db)
-            var entry = AuditEntry(at: verdict.testedAt, osUser: actor.name, action: "selftest",
-                                   compartment: CompartmentID(verdict.compartmentId), detail: "\(verdict.verdict): \(verdict.detail)")
+            var entry = AuditEntry(at: verdict.testedAt, osUser: actor.name, action: .selftest,
+                                   compartment: CompartmentID(verdict.compartmentId), detail: "\(verdict.verdict.rawValue): \(verdict.detail)")
             try entry.insert(db)
+            if verdict.verdict != .ok {
+                try Self.setBlocked(db, CompartmentID(verdict.compartmentId), blocked: true,
+                                    reason: "self-test: \(verdict.verdict.rawValue)", by: actor, at: verdict.testedAt)
+            }
         }
     }
 
@@ -140,7 +146,7 @@ public struct LockerStore: Sendable {
             if let contact, let id = document.id { try Self.saveContact(db, contact, documentId: id) }
             // The audit log names the contact only masked.
             let notify = contact.map { $0.maskedDestinations.isEmpty ? "" : "; notify by " + $0.maskedDestinations.joined(separator: ", ") } ?? ""
-            var entry = AuditEntry(at: now, osUser: actor.name, action: "reserve", reference: reference,
+            var entry = AuditEntry(at: now, osUser: actor.name, action: .reserve, reference: reference,
                                    compartment: chosen.id, detail: "\(kind.rawValue), size \(size.rawValue)\(accessible ? ", wheelchair-reachable" : "")\(notify)")
             try entry.insert(db)
             return document
@@ -150,55 +156,106 @@ public struct LockerStore: Sendable {
     /// Moves a document to `next`, applying `mutate`, and writes the audit entry — all in one
     /// transaction. Refuses if the document changed meanwhile or the transition is not allowed.
     @discardableResult
-    public func change(_ document: DocumentRecord, to next: DocumentState, action: String, detail: String? = nil,
+    public func change(_ document: DocumentRecord, to next: DocumentState, action: AuditAction, detail: String? = nil,
                        sealedCode: Data? = nil, by actor: Actor, at now: Date,
                        _ mutate: @Sendable (inout DocumentRecord) throws -> Void = { _ in }) throws -> DocumentRecord {
-        try modify(document, to: next, action: action, detail: detail, sealedCode: sealedCode, by: actor, at: now, mutate)
+        try writer.write { db in
+            try Self.modify(db, document, to: next, action: action, detail: detail, sealedCode: sealedCode, by: actor, at: now, mutate)
+        }
     }
 
     /// Changes a document without changing its state (door seen open, code reissued, a wrong date
     /// of birth counted), with its audit entry, in one transaction.
     @discardableResult
-    public func update(_ document: DocumentRecord, action: String, detail: String? = nil, sealedCode: Data? = nil,
+    public func update(_ document: DocumentRecord, action: AuditAction, detail: String? = nil, sealedCode: Data? = nil,
                        by actor: Actor, at now: Date,
                        _ mutate: @Sendable (inout DocumentRecord) throws -> Void) throws -> DocumentRecord {
-        try modify(document, to: nil, action: action, detail: detail, sealedCode: sealedCode, by: actor, at: now, mutate)
+        try writer.write { db in
+            try Self.modify(db, document, to: nil, action: action, detail: detail, sealedCode: sealedCode, by: actor, at: now, mutate)
+        }
     }
 
-    private func modify(_ document: DocumentRecord, to next: DocumentState?, action: String, detail: String?,
-                        sealedCode: Data? = nil, by actor: Actor, at now: Date,
-                        _ mutate: @Sendable (inout DocumentRecord) throws -> Void) throws -> DocumentRecord {
+    /// One step of a failure path: the state a document goes to, and why.
+    public struct Step: Sendable {
+        public var state: DocumentState
+        public var action: AuditAction
+        public var detail: String?
+        public init(_ state: DocumentState, _ action: AuditAction, detail: String? = nil) {
+            self.state = state
+            self.action = action
+            self.detail = detail
+        }
+    }
+
+    /// A lock that did not release: the document takes `steps` and the compartment is blocked for a
+    /// technician — all in one transaction, so a crash cannot leave half of it.
+    @discardableResult
+    public func lockDidNotRelease(_ document: DocumentRecord, steps: [Step], block compartment: CompartmentID,
+                                  reason: String, by actor: Actor, at now: Date) throws -> DocumentRecord {
         try writer.write { db in
-            guard let id = document.id, var current = try DocumentRecord.fetchOne(db, key: id) else {
-                throw LockerError.unknownDocument(reference: document.reference)
+            var current = document
+            for step in steps {
+                current = try Self.modify(db, current, to: step.state, action: step.action, detail: step.detail, by: actor, at: now) { _ in }
             }
-            // Optimistic check: the caller decided on the state it read; if that changed, it decides again.
-            guard current.state == document.state else {
-                throw LockerError.illegalTransition(reference: current.reference, from: current.state, to: next ?? document.state)
-            }
-            let before = current
-            if let next { current.state = try current.state.move(to: next, reference: current.reference) }
-            try mutate(&current)
-            current.state = next ?? document.state
-            if current.state.isFinal {
-                // The code's digest moves to finishedCode, so the kiosk can tell a late citizen what happened.
-                if let digest = current.codeDigest {
-                    try Self.rememberFinishedCode(db, digest: digest, state: current.state, at: now)
-                }
-                // A finished document keeps no secret: the code and date-of-birth digests go.
-                current.codeDigest = nil
-                current.secondFactorDigest = nil
-                current.finishedAt = current.finishedAt ?? now
-            }
-            current.updatedAt = now
-            try current.update(db)
-            // Whatever the change means for the citizen is queued in this same transaction.
-            try Outbox.follow(db, from: before, to: current, sealedCode: sealedCode, at: now)
-            var entry = AuditEntry(at: now, osUser: actor.name, action: action, reference: current.reference,
-                                   compartment: current.compartment, detail: detail)
-            try entry.insert(db)
+            _ = try Self.setBlocked(db, compartment, blocked: true, reason: reason, by: .daemon, at: now)
             return current
         }
+    }
+
+    /// The clerk's command received the document's current code.
+    public func markCodeDelivered(_ document: DocumentRecord, at now: Date) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE document SET codeDeliveredAt = ? WHERE id = ? AND codeIssuedAt IS NOT NULL",
+                           arguments: [now, document.id])
+        }
+    }
+
+    /// How many documents keep a secret made with the installation key (a code or a date-of-birth digest).
+    public func documentsWithSecrets() throws -> Int {
+        try writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM document WHERE codeDigest IS NOT NULL OR secondFactorDigest IS NOT NULL") ?? 0
+        }
+    }
+
+    /// How many messages in the outbox still carry a code sealed with the outbox key.
+    public func sealedCodesWaiting() throws -> Int {
+        try writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outboxMessage WHERE sealedCode IS NOT NULL") ?? 0
+        }
+    }
+
+    private static func modify(_ db: Database, _ document: DocumentRecord, to next: DocumentState?, action: AuditAction, detail: String?,
+                               sealedCode: Data? = nil, by actor: Actor, at now: Date,
+                               _ mutate: (inout DocumentRecord) throws -> Void) throws -> DocumentRecord {
+        guard let id = document.id, var current = try DocumentRecord.fetchOne(db, key: id) else {
+            throw LockerError.unknownDocument(reference: document.reference)
+        }
+        // Optimistic check: the caller decided on the state it read; if that changed, it decides again.
+        guard current.state == document.state else {
+            throw LockerError.illegalTransition(reference: current.reference, from: current.state, to: next ?? document.state)
+        }
+        let before = current
+        if let next { current.state = try current.state.move(to: next, reference: current.reference) }
+        try mutate(&current)
+        current.state = next ?? document.state
+        if current.state.isFinal {
+            // The code's digest moves to finishedCode, so the kiosk can tell a late citizen what happened.
+            if let digest = current.codeDigest {
+                try Self.rememberFinishedCode(db, digest: digest, state: current.state, at: now)
+            }
+            // A finished document keeps no secret: the code and date-of-birth digests go.
+            current.codeDigest = nil
+            current.secondFactorDigest = nil
+            current.finishedAt = current.finishedAt ?? now
+        }
+        current.updatedAt = now
+        try current.update(db)
+        // Whatever the change means for the citizen is queued in this same transaction.
+        try Outbox.follow(db, from: before, to: current, sealedCode: sealedCode, at: now)
+        var entry = AuditEntry(at: now, osUser: actor.name, action: action, reference: current.reference,
+                               compartment: current.compartment, detail: detail)
+        try entry.insert(db)
+        return current
     }
 
     /// The live document with this reference, or else the most recent finished one.
@@ -245,7 +302,7 @@ public struct LockerStore: Sendable {
     public func liveDocument(in compartment: CompartmentID) throws -> DocumentRecord? {
         try writer.read { db in
             try DocumentRecord.filter(Column("compartmentId") == compartment.rawValue)
-                .filter(DocumentState.allCases.filter(\.holdsCompartment).contains(Column("state"))).fetchOne(db)
+                .filter(Self.holding.contains(Column("state"))).fetchOne(db)
         }
     }
 
@@ -255,7 +312,7 @@ public struct LockerStore: Sendable {
             if let state {
                 request = request.filter(Column("state") == state)
             } else {
-                request = request.filter(DocumentState.allCases.filter(\.holdsCompartment).contains(Column("state")))
+                request = request.filter(Self.holding.contains(Column("state")))
             }
             return try request.order(Column("id").desc).limit(limit).fetchAll(db)
         }
@@ -276,7 +333,7 @@ public struct LockerStore: Sendable {
                 d.state = try d.state.move(to: .expired, reference: d.reference)
                 d.updatedAt = now
                 try d.update(db)
-                var entry = AuditEntry(at: now, osUser: Actor.daemon.name, action: "expire", reference: d.reference,
+                var entry = AuditEntry(at: now, osUser: Actor.daemon.name, action: .expire, reference: d.reference,
                                        compartment: d.compartment, detail: nil)
                 try entry.insert(db)
                 expired.append(d)
@@ -312,8 +369,11 @@ public struct LockerStore: Sendable {
         }
     }
 
+    /// The states in which a document holds its compartment (queries; migrations spell them out).
+    static let holding = DocumentState.allCases.filter(\.holdsCompartment)
+
     private static func live(_ db: Database, reference: String) throws -> DocumentRecord? {
         try DocumentRecord.filter(Column("reference") == reference)
-            .filter(DocumentState.allCases.filter(\.holdsCompartment).contains(Column("state"))).fetchOne(db)
+            .filter(Self.holding.contains(Column("state"))).fetchOne(db)
     }
 }

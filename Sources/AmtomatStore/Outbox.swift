@@ -254,7 +254,7 @@ extension LockerStore {
                     message.channel == .sms ? c.phone.map { "SMS to \(PhoneNumber.masked($0))" } : c.email.map { "e-mail to \(EmailAddress.masked($0))" }
                 } ?? message.channel.rawValue
                 var entry = AuditEntry(at: now, osUser: Actor.notifier.name,
-                                       action: final == .sent ? "notification-sent" : "notification-failed",
+                                       action: final == .sent ? .notificationSent : .notificationFailed,
                                        reference: reference, detail: "\(message.kind.rawValue), \(destination)\(final == .failed ? ": \(message.lastError ?? "")" : "")")
                 try entry.insert(db)
                 try Outbox.forgetContactIfDone(db, documentId: message.documentId)

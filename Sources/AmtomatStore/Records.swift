@@ -41,9 +41,15 @@ public struct DocumentRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var doorOpenedAt: Date?
     public var finishedAt: Date?
     public var updatedAt: Date
+    /// When the clerk's command received the current code (deposit or reissue); nil while it has not.
+    public var codeDeliveredAt: Date?
 
     public var compartment: CompartmentID? { compartmentId.map { CompartmentID($0) } }
     public var needsSecondFactor: Bool { secondFactorDigest != nil }
+    /// A document waiting in the locker whose code no clerk ever received: it must be reissued.
+    public var codeNotDelivered: Bool {
+        CodeDelivery.needsReissue(state: state, codeIssued: codeDigest != nil, codeDelivered: codeDeliveredAt != nil)
+    }
 
     public init(reference: String, kind: DocumentKind, holdDays: Int, compartment: CompartmentID,
                 secondFactorDigest: Data?, at now: Date) {
@@ -77,11 +83,14 @@ public struct AuditEntry: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var prevHash: Data?
     public var hash: Data?
 
-    public init(at: Date, osUser: String, action: String, reference: String? = nil,
+    /// What happened, as the enum (nil only for a word written by a later version).
+    public var auditAction: AuditAction? { AuditAction(rawValue: action) }
+
+    public init(at: Date, osUser: String, action: AuditAction, reference: String? = nil,
                 compartment: CompartmentID? = nil, detail: String? = nil) {
         self.at = at
         self.osUser = osUser
-        self.action = action
+        self.action = action.rawValue
         self.reference = reference
         compartmentId = compartment?.rawValue
         self.detail = detail
@@ -94,11 +103,11 @@ public struct AuditEntry: Codable, Sendable, Equatable, FetchableRecord, Mutable
 public struct SelfTestVerdictRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "selfTestVerdict"
     public var compartmentId: Int
-    public var verdict: String
+    public var verdict: SelfTestVerdict
     public var detail: String
     public var testedAt: Date
 
-    public init(compartmentId: Int, verdict: String, detail: String, testedAt: Date) {
+    public init(compartmentId: Int, verdict: SelfTestVerdict, detail: String, testedAt: Date) {
         self.compartmentId = compartmentId
         self.verdict = verdict
         self.detail = detail
@@ -110,3 +119,4 @@ extension SizeClass: DatabaseValueConvertible {}
 extension DocumentKind: DatabaseValueConvertible {}
 extension DocumentState: DatabaseValueConvertible {}
 extension DoorState: DatabaseValueConvertible {}
+extension SelfTestVerdict: DatabaseValueConvertible {}

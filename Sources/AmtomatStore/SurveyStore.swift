@@ -159,7 +159,7 @@ extension LockerStore {
         return try Self.erasing(database.writer) { db in
             try db.execute(sql: "DELETE FROM survey_answer WHERE day < ?", arguments: [day])
             let deleted = db.changesCount
-            var entry = AuditEntry(at: now, osUser: actor.name, action: "survey-purge",
+            var entry = AuditEntry(at: now, osUser: actor.name, action: .surveyPurge,
                                    detail: "deleted \(deleted) survey response\(deleted == 1 ? "" : "s") of days before \(day)")
             try entry.insert(db)
             return deleted
@@ -191,7 +191,7 @@ extension LockerStore {
     public func deleteRaffleTicket(_ ticket: String, by actor: Actor, at now: Date) throws -> Bool {
         try Self.erasing(database.writer) { db in
             guard try RaffleTicketRecord.deleteOne(db, key: ticket) else { return false }
-            var entry = AuditEntry(at: now, osUser: actor.name, action: "raffle-remove", detail: "removed ticket \(ticket)")
+            var entry = AuditEntry(at: now, osUser: actor.name, action: .raffleRemove, detail: "removed ticket \(ticket)")
             try entry.insert(db)
             return true
         }
@@ -202,7 +202,7 @@ extension LockerStore {
         try Self.erasing(database.writer) { db in
             try db.execute(sql: "DELETE FROM raffle_ticket")
             let deleted = db.changesCount
-            var entry = AuditEntry(at: now, osUser: actor.name, action: "raffle-close",
+            var entry = AuditEntry(at: now, osUser: actor.name, action: .raffleClose,
                                    detail: "deleted \(deleted) raffle ticket\(deleted == 1 ? "" : "s")")
             try entry.insert(db)
             return deleted

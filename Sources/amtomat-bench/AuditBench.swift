@@ -24,7 +24,7 @@ struct AuditVerify: AsyncParsableCommand {
                 for i in 0..<entries {
                     // Through the record, so each entry is chained exactly as the daemon chains it.
                     var entry = AuditEntry(at: start.addingTimeInterval(Double(i) * 86_400 / Double(perDay)), osUser: "kiosk",
-                                           action: "collected", reference: "A-\(i)", compartment: CompartmentID(i % 48 + 1))
+                                           action: .collected, reference: "A-\(i)", compartment: CompartmentID(i % 48 + 1))
                     try entry.insert(db)
                 }
             }

@@ -157,7 +157,7 @@ struct Startup: AsyncParsableCommand {
                     VALUES (?, 'passport', 'collected', ?, 14, ?, ?, ?, 0, 0, ?, ?)
                     """, arguments: ["A-\(i)", i % compartments + 1, t, t, t.addingTimeInterval(14 * 86_400), t, t])
                 // Through the record, so each entry is chained as the daemon chains it.
-                var entry = AuditEntry(at: t, osUser: "kiosk", action: "collected", reference: "A-\(i)",
+                var entry = AuditEntry(at: t, osUser: "kiosk", action: .collected, reference: "A-\(i)",
                                        compartment: CompartmentID(i % compartments + 1))
                 try entry.insert(db)
             }

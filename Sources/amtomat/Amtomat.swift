@@ -221,7 +221,7 @@ func describe(_ d: DocumentView) -> String {
     var parts = ["\(d.reference)", d.kind.displayName, d.state.rawValue]
     if let c = d.compartment { parts.append("compartment \(compartmentName(c, label: d.label))") }
     if let e = d.expiresAt, d.state == .ready || d.state == .expired { parts.append("until \(shown(e))") }
-    if d.state == .ready && !d.codeIssued { parts.append("NO CODE — run 'amtomat reissue \(d.reference)'") }
+    if d.codeNotDelivered { parts.append("no code delivered — reissue: run 'amtomat reissue \(d.reference)'") }
     if d.codeBlocked { parts.append("code blocked after wrong dates of birth — reissue") }
     return parts.joined(separator: " · ")
 }

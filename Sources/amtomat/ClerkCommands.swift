@@ -171,7 +171,9 @@ struct Withdraw: LockerCommand {
         let d = try await options.post("/documents/\(encodePath(reference))/withdraw", Optional<String>.none, as: DocumentView.self)
         if options.json { return try options.printJSON(d) }
         print(describe(d))
-        if let c = d.compartment { print("Compartment \(compartmentName(c, label: d.label)) is open: take the document out and close the door.") }
+        if let c = d.compartment, d.state == .withdrawing {
+            print("Compartment \(compartmentName(c, label: d.label)) is open: take the document out and close the door; it leaves the books once the door is closed.")
+        }
     }
 }
 

@@ -7,9 +7,11 @@ struct StateMachineTests {
     static let allowed: Set<String> = [
         "reserved>loading", "reserved>withdrawn",
         "loading>ready", "loading>reserved",
-        "ready>collecting", "ready>expired", "ready>withdrawn", "ready>ready",
+        "ready>collecting", "ready>expired", "ready>withdrawing", "ready>ready",
         "collecting>collected", "collecting>ready",
-        "expired>returned", "expired>ready", "expired>withdrawn",
+        "expired>returning", "expired>ready", "expired>withdrawing",
+        "withdrawing>withdrawn", "withdrawing>ready", "withdrawing>expired",
+        "returning>returned", "returning>expired",
     ]
 
     @Test("exactly the documented transitions are allowed", arguments: DocumentState.allCases)
@@ -34,8 +36,18 @@ struct StateMachineTests {
             #expect(state.isFinal)
             #expect(DocumentState.allCases.allSatisfy { !state.canMove(to: $0) })
         }
-        for state in [DocumentState.reserved, .loading, .ready, .collecting, .expired] {
+        for state in [DocumentState.reserved, .loading, .ready, .collecting, .expired, .withdrawing, .returning] {
             #expect(state.holdsCompartment)
+        }
+    }
+
+    @Test("a document leaves the books only through an in-between state that waits for its door")
+    func leavingNeedsTheDoor() {
+        for from in DocumentState.allCases where from.holdsCompartment {
+            for to in DocumentState.allCases where to.isFinal && from.canMove(to: to) {
+                #expect(from.awaitsDoor || (from == .reserved && to == .withdrawn),
+                        "\(from) -> \(to) would let a document leave without its door opening")
+            }
         }
     }
 
@@ -46,6 +58,8 @@ struct StateMachineTests {
         #expect(CompartmentState.derive(blocked: false, holder: .loading) == .reserved)
         #expect(CompartmentState.derive(blocked: false, holder: .ready) == .occupied)
         #expect(CompartmentState.derive(blocked: false, holder: .expired) == .occupied)
+        #expect(CompartmentState.derive(blocked: false, holder: .withdrawing) == .occupied)
+        #expect(CompartmentState.derive(blocked: false, holder: .returning) == .occupied)
         #expect(CompartmentState.derive(blocked: false, holder: .collected) == .free)
         #expect(CompartmentState.derive(blocked: true, holder: .ready) == .blocked)
         #expect(CompartmentState.derive(blocked: true, holder: nil) == .blocked)

@@ -190,9 +190,15 @@ struct ControllerTests {
         _ = try await rig.deposit("B")
         rig.clock.advance(days: 15)
         try await rig.controller.sweep()
-        #expect(try await rig.controller.returnExpired(reference: "A", by: Actor("c")).state == .returned)
-        #expect(try await rig.controller.withdraw(reference: "B", by: Actor("c")).state == .withdrawn)
+        #expect(try await rig.controller.returnExpired(reference: "A", by: Actor("c")).state == .returning)
+        let b = try await rig.controller.withdraw(reference: "B", by: Actor("c"))
+        #expect(b.state == .withdrawing && b.doorOpenedAt != nil, "the opening is recorded before the clerk is told")
         await #expect(throws: (any Error).self) { try await rig.controller.returnExpired(reference: "B", by: Actor("c")) }
+        #expect(try [a.compartment, try #require(b.compartment)].allSatisfy { try rig.store.compartment($0)?.state == .occupied },
+                "both documents are still in the books")
+        try rig.sim.closeDoor(a.compartment)
+        try rig.sim.closeDoor(try #require(b.compartment))
+        #expect(try await rig.eventually { try rig.state("A") == .returned && rig.state("B") == .withdrawn })
         #expect(try rig.store.compartments().allSatisfy { $0.state == .free })
     }
 
@@ -208,6 +214,8 @@ struct ControllerTests {
         #expect(try await rig.eventually { try rig.state("G-1") == .collected })
         _ = try await rig.controller.withdraw(reference: "G-2", by: Actor("clerk"))
         try rig.sim.closeDoor(withdrawn.compartment)
+        // A withdrawal finishes when its door was seen open and closed.
+        #expect(try await rig.eventually { try rig.state("G-2") == .withdrawn })
         rig.clock.advance(days: 15)
         try await rig.controller.sweep()
         let expired = try await rig.controller.pickup(code: returned.code, dateOfBirth: nil)
@@ -310,7 +318,7 @@ struct ControllerTests {
             // Reserved, then marked collecting with the door never opened (crash between commit and pulse).
             let never = try await rig.deposit("NEVER")
             if let d = try rig.store.document(reference: "NEVER") {
-                try rig.store.change(d, to: .collecting, action: "pickup-open", by: .kiosk, at: rig.clock.now)
+                try rig.store.change(d, to: .collecting, action: .pickupOpen, by: .kiosk, at: rig.clock.now)
             }
             _ = never
             await rig.controller.stop()

@@ -25,6 +25,7 @@ final class RecordingBackend: LineProblemReporting, @unchecked Sendable {
         try inner.setCoil(id, energised: energised)
     }
     func readDoor(_ id: CompartmentID) throws -> DoorState { try inner.readDoor(id) }
+    func lineStatus() -> [LineStatus] { inner.lineStatus() }
     func releaseAllCoils() { state.withLock { $0.on.removeAll() }; inner.releaseAllCoils() }
     func shutdown() async { await inner.shutdown() }
     func livenessTick(_ sequence: UInt64) { inner.livenessTick(sequence) }

@@ -1,5 +1,6 @@
 import AmtomatCore
 @testable import AmtomatHardware
+import Synchronization
 import Testing
 
 @Suite("Locker")
@@ -32,6 +33,24 @@ struct LockerTests {
         #expect(sim.energiseCount == 3, "one pulse and two retries")
         #expect(capture.all.filter { $0.contains("Door did not open") }.count == 3)
         #expect(sim.snapshot().allSatisfy { !$0.coilEnergised })
+        await locker.stop()
+    }
+
+    @Test("a queued unlock whose reason is gone when its coil slot comes is dropped, never fired")
+    func queuedUnlockIsDropped() async throws {
+        let (locker, sim, capture) = make()
+        _ = try await locker.start()
+        // Compartment 1's pulse holds the only coil slot; compartment 2's unlock queues behind it.
+        let wanted = Mutex(true)
+        let first = Task { try await locker.release(CompartmentID(1)) }
+        while !(sim.snapshot().first { $0.id == CompartmentID(1) }?.coilEnergised ?? false) { try await Task.sleep(for: .milliseconds(1)) }
+        let queued = Task { try await locker.release(CompartmentID(2), stillWanted: { wanted.withLock { $0 } }) }
+        wanted.withLock { $0 = false }  // the reservation is cancelled while the unlock waits
+        #expect(try await first.value == .opened)
+        #expect(try await queued.value == .dropped)
+        #expect(sim.energiseCount == 1, "only compartment 1's coil was energised")
+        #expect(await locker.doorState(CompartmentID(2)) == .closed)
+        #expect(capture.contains("Queued unlock dropped"))
         await locker.stop()
     }
 

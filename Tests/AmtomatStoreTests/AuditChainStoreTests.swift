@@ -21,14 +21,14 @@ struct AuditChainStoreTests {
     func collected(_ store: LockerStore, _ reference: String, kind: DocumentKind = .passport, at t: Date) throws -> DocumentRecord {
         var doc = try store.reserve(reference: reference, kind: kind, size: .small, accessible: false, holdDays: 14,
                                     secondFactorDigest: Data([7, 7]), doors: allClosed(sixCompartments), by: Actor("anna"), at: t)
-        doc = try store.change(doc, to: .loading, action: "open-for-loading", by: Actor("anna"), at: t + 1)
-        doc = try store.change(doc, to: .ready, action: "loaded", by: .daemon, at: t + 2) {
+        doc = try store.change(doc, to: .loading, action: .openForLoading, by: Actor("anna"), at: t + 1)
+        doc = try store.change(doc, to: .ready, action: .loaded, by: .daemon, at: t + 2) {
             $0.codeDigest = Data(reference.utf8.reversed())  // not the reference's own bytes: the file check looks for those
             $0.readyAt = t + 2
             $0.expiresAt = t + 14 * 86_400
         }
-        doc = try store.change(doc, to: .collecting, action: "pickup-open", by: .kiosk, at: t + 3)
-        return try store.change(doc, to: .collected, action: "collected", by: .kiosk, at: t + 4)
+        doc = try store.change(doc, to: .collecting, action: .pickupOpen, by: .kiosk, at: t + 3)
+        return try store.change(doc, to: .collected, action: .collected, by: .kiosk, at: t + 4)
     }
 
     func rawRows(_ store: LockerStore) throws -> [Row] {
@@ -40,9 +40,9 @@ struct AuditChainStoreTests {
         let store = try store()
         try store.setBlocked(CompartmentID(2), blocked: true, reason: "jammed", by: Actor("tom"), at: t0)
         try collected(store, "R-1", at: t0)
-        try store.record(AuditEntry(at: t0 + 10, osUser: "amtomatd", action: "tamper-alarm", compartment: CompartmentID(1)))
+        try store.record(AuditEntry(at: t0 + 10, osUser: "amtomatd", action: .tamperAlarm, compartment: CompartmentID(1)))
         _ = try store.deleteSurveyAnswers(before: "2027-01-01", by: Actor("anna"), at: t0 + 11)
-        try store.saveVerdict(SelfTestVerdictRecord(compartmentId: 4, verdict: "ok", detail: "fine", testedAt: t0 + 12), by: Actor("tom"))
+        try store.saveVerdict(SelfTestVerdictRecord(compartmentId: 4, verdict: .ok, detail: "fine", testedAt: t0 + 12), by: Actor("tom"))
 
         let entries = try store.auditLog()
         #expect(entries.map(\.seq) == (1...9).map { Int64($0) })
@@ -66,7 +66,7 @@ struct AuditChainStoreTests {
         let store = LockerStore(try AppDatabase(queue))
         var result = try store.verifyAudit()
         #expect(result.intact && result.entries == 3 && result.head.seq == 3)
-        try store.record(AuditEntry(at: t0 + 5, osUser: "tom", action: "block", compartment: CompartmentID(1)))
+        try store.record(AuditEntry(at: t0 + 5, osUser: "tom", action: .block, compartment: CompartmentID(1)))
         result = try store.verifyAudit()
         #expect(result.intact && result.head.seq == 4)
     }
@@ -91,7 +91,7 @@ struct AuditChainStoreTests {
     func retention() throws {
         let store = try store()
         let old = try collected(store, "OLD-4711", at: t0)
-        try store.record(AuditEntry(at: t0 + 60, osUser: "amtomatd", action: "tamper-alarm", compartment: CompartmentID(3)))
+        try store.record(AuditEntry(at: t0 + 60, osUser: "amtomatd", action: .tamperAlarm, compartment: CompartmentID(3)))
         let before = try store.verifyAudit().head
         let later = t0 + 200 * 86_400
         try collected(store, "NEW-1", kind: .idCard, at: later)

@@ -16,8 +16,8 @@ struct OutboxTests {
         var doc = try store.reserve(reference: reference, kind: .passport, size: .small, accessible: false, holdDays: 14,
                                     secondFactorDigest: nil, doors: allClosed(sixCompartments), contact: contact ?? self.contact,
                                     by: clerk, at: t0)
-        doc = try store.change(doc, to: .loading, action: "open-for-loading", by: clerk, at: t0)
-        return try store.change(doc, to: .ready, action: "loaded", sealedCode: Data([1, 2, 3]), by: .daemon, at: t0) {
+        doc = try store.change(doc, to: .loading, action: .openForLoading, by: clerk, at: t0)
+        return try store.change(doc, to: .ready, action: .loaded, sealedCode: Data([1, 2, 3]), by: .daemon, at: t0) {
             $0.codeDigest = Data(repeating: 7, count: 32)
             $0.readyAt = self.t0
             $0.expiresAt = self.t0.addingTimeInterval(14 * 86_400)
@@ -44,7 +44,7 @@ struct OutboxTests {
         let doc = try loaded(store)
         struct Boom: Error {}
         #expect(throws: Boom.self) {
-            try store.update(doc, action: "reissue", sealedCode: Data([9]), by: clerk, at: t0) { _ in throw Boom() }
+            try store.update(doc, action: .reissue, sealedCode: Data([9]), by: clerk, at: t0) { _ in throw Boom() }
         }
         #expect(try store.outboxMessages().count == 2)
         #expect(try store.outboxMessages().allSatisfy { $0.message.sealedCode == Data([1, 2, 3]) })
@@ -61,7 +61,7 @@ struct OutboxTests {
         let done = try store.reportDelivery(messageId: sms.message.id!, outcome: .sent, detail: nil, policy: policy, at: t0)
         #expect(done?.state == .sent && done?.sealedCode == nil)
         // A clerk reissues: the e-mail still being sent carries a dead code and is cancelled.
-        _ = try store.update(doc, action: "reissue", by: clerk, at: t0) { $0.codeDigest = Data(repeating: 8, count: 32) }
+        _ = try store.update(doc, action: .reissue, by: clerk, at: t0) { $0.codeDigest = Data(repeating: 8, count: 32) }
         let states = try store.outboxMessages(states: OutboxState.allCases).map(\.message.state)
         #expect(states.sorted { $0.rawValue < $1.rawValue } == [.cancelled, .sent])
     }
@@ -113,8 +113,8 @@ struct OutboxTests {
         let path = dir.appendingPathComponent("amtomat.sqlite").path
         let store = LockerStore(try AppDatabase.open(path: path))
         var doc = try loaded(store, contact: Contact(phone: "+491719876543", email: "erika.zeugin@example.org"))
-        doc = try store.change(doc, to: .collecting, action: "pickup-open", by: .kiosk, at: t0)
-        doc = try store.change(doc, to: .collected, action: "collected", by: .kiosk, at: t0)
+        doc = try store.change(doc, to: .collecting, action: .pickupOpen, by: .kiosk, at: t0)
+        doc = try store.change(doc, to: .collected, action: .collected, by: .kiosk, at: t0)
         let pending = try store.outboxMessages()
         #expect(pending.map(\.message.kind) == [.collected, .collected])
         #expect(try store.contact(documentId: doc.id!) != nil, "kept until the collected message is out")
@@ -135,7 +135,9 @@ struct OutboxTests {
     func withdrawn() throws {
         let store = LockerStore(try AppDatabase.inMemory())
         let doc = try loaded(store)
-        let done = try store.change(doc, to: .withdrawn, action: "withdraw", by: clerk, at: t0)
+        // A clerk's withdrawal passes through `withdrawing` until the door was seen open and closed.
+        let withdrawing = try store.change(doc, to: .withdrawing, action: .withdrawOpen, by: clerk, at: t0)
+        let done = try store.change(withdrawing, to: .withdrawn, action: .withdrawn, by: clerk, at: t0)
         #expect(try store.outboxMessages().isEmpty)
         #expect(try store.contact(documentId: done.id!) == nil)
     }

@@ -85,18 +85,18 @@ struct StoreTests {
         try store.syncCompartments(sixCompartments)
         var doc = try store.reserve(reference: "R-1", kind: .passport, size: .small, accessible: false, holdDays: 14,
                                     secondFactorDigest: Data([9, 9]), doors: allClosed(sixCompartments), by: Actor("a"), at: t0)
-        doc = try store.change(doc, to: .loading, action: "open-for-loading", by: Actor("a"), at: t0)
-        doc = try store.change(doc, to: .ready, action: "loaded", by: .daemon, at: t0) { $0.codeDigest = Data([1, 2, 3]) }
+        doc = try store.change(doc, to: .loading, action: .openForLoading, by: Actor("a"), at: t0)
+        doc = try store.change(doc, to: .ready, action: .loaded, by: .daemon, at: t0) { $0.codeDigest = Data([1, 2, 3]) }
         #expect(try store.document(codeDigest: Data([1, 2, 3]))?.reference == "R-1")
         #expect(throws: LockerError.illegalTransition(reference: "R-1", from: .ready, to: .returned)) {
-            try store.change(doc, to: .returned, action: "x", by: Actor("a"), at: t0)
+            try store.change(doc, to: .returned, action: .withdraw, by: Actor("a"), at: t0)
         }
         let stale = doc
-        doc = try store.change(doc, to: .collecting, action: "pickup-open", by: .kiosk, at: t0)
+        doc = try store.change(doc, to: .collecting, action: .pickupOpen, by: .kiosk, at: t0)
         #expect(throws: (any Error).self, "a change based on an outdated read is refused") {
-            try store.change(stale, to: .withdrawn, action: "withdraw", by: Actor("a"), at: t0)
+            try store.change(stale, to: .withdrawn, action: .withdraw, by: Actor("a"), at: t0)
         }
-        doc = try store.change(doc, to: .collected, action: "collected", by: .kiosk, at: t0)
+        doc = try store.change(doc, to: .collected, action: .collected, by: .kiosk, at: t0)
         #expect(doc.codeDigest == nil && doc.secondFactorDigest == nil && doc.finishedAt == t0)
         #expect(try store.document(codeDigest: Data([1, 2, 3])) == nil)
         #expect(try store.compartment(CompartmentID(doc.compartmentId!))?.state == .free)
@@ -116,11 +116,11 @@ struct StoreTests {
                                   secondFactorDigest: nil, doors: allClosed(sixCompartments), by: Actor("a"), at: t0)
         var b = try store.reserve(reference: "B", kind: .other, size: .small, accessible: false, holdDays: 1,
                                   secondFactorDigest: nil, doors: allClosed(sixCompartments), by: Actor("a"), at: t0)
-        a = try store.change(a, to: .loading, action: "l", by: Actor("a"), at: t0)
-        b = try store.change(b, to: .loading, action: "l", by: Actor("a"), at: t0)
-        _ = try store.change(a, to: .ready, action: "r", by: Actor("a"), at: t0) { $0.codeDigest = Data([7]) }
+        a = try store.change(a, to: .loading, action: .openForLoading, by: Actor("a"), at: t0)
+        b = try store.change(b, to: .loading, action: .openForLoading, by: Actor("a"), at: t0)
+        _ = try store.change(a, to: .ready, action: .loaded, by: Actor("a"), at: t0) { $0.codeDigest = Data([7]) }
         #expect(throws: (any Error).self) {
-            try store.change(b, to: .ready, action: "r", by: Actor("a"), at: t0) { $0.codeDigest = Data([7]) }
+            try store.change(b, to: .ready, action: .loaded, by: Actor("a"), at: t0) { $0.codeDigest = Data([7]) }
         }
         #expect(try store.document(reference: "B")?.state == .loading, "the failed transaction left nothing behind")
     }
@@ -132,8 +132,8 @@ struct StoreTests {
         for (ref, days) in [("SHORT", 1.0), ("LONG", 10.0)] {
             var d = try store.reserve(reference: ref, kind: .other, size: .small, accessible: false, holdDays: Int(days),
                                       secondFactorDigest: nil, doors: allClosed(sixCompartments), by: Actor("a"), at: t0)
-            d = try store.change(d, to: .loading, action: "l", by: Actor("a"), at: t0)
-            _ = try store.change(d, to: .ready, action: "r", by: Actor("a"), at: t0) {
+            d = try store.change(d, to: .loading, action: .openForLoading, by: Actor("a"), at: t0)
+            _ = try store.change(d, to: .ready, action: .loaded, by: Actor("a"), at: t0) {
                 $0.expiresAt = self.t0.addingTimeInterval(days * 86_400)
             }
         }

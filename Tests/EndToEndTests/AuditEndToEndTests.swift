@@ -104,8 +104,8 @@ struct AuditEndToEndTests {
             var doc = try store.reserve(reference: "RET-2026-77", kind: .passport, size: .small, accessible: false, holdDays: 14,
                                         secondFactorDigest: Data([1]),
                                         doors: Dictionary(uniqueKeysWithValues: (1...6).map { (CompartmentID($0), DoorState.closed) }), by: Actor("anna"), at: then)
-            let steps: [(DocumentState, String, Actor)] = [(.loading, "open-for-loading", Actor("anna")), (.ready, "loaded", .daemon),
-                                                           (.collecting, "pickup-open", .kiosk), (.collected, "collected", .kiosk)]
+            let steps: [(DocumentState, AuditAction, Actor)] = [(.loading, .openForLoading, Actor("anna")), (.ready, .loaded, .daemon),
+                                                                (.collecting, .pickupOpen, .kiosk), (.collected, .collected, .kiosk)]
             for (next, action, actor) in steps {
                 doc = try store.change(doc, to: next, action: action, by: actor, at: then + 60)
             }

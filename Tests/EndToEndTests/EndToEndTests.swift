@@ -246,7 +246,7 @@ struct EndToEndTests {
         try daemon.start()
         let doc = try daemon.store().document(reference: "CRASH")
         #expect(doc?.state == .ready && doc?.codeDigest == nil)
-        #expect(try daemon.cli(["list"]).stdout.contains("NO CODE"))
+        #expect(try daemon.cli(["list"]).stdout.contains("no code delivered — reissue"))
         let reissue = try daemon.cli(["--json", "reissue", "CRASH"])
         let code = try APIJSON.decoder().decode(CodeIssued.self, from: Data(reissue.stdout.utf8))
         #expect(try await daemon.pickup(code.code).1.result == .open)
