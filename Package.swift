@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "amtomatd", targets: ["amtomatd"]),
         .executable(name: "amtomat", targets: ["amtomat"]),
         .executable(name: "amtomat-bench", targets: ["amtomat-bench"]),
+        .executable(name: "amtomat-notify", targets: ["amtomat-notify"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -111,6 +112,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Delivers SMS and e-mail in a process of its own: network access, no GPIO, no state of its own
+        // (it fetches due messages from amtomatd over the control socket).
+        .executableTarget(
+            name: "amtomat-notify",
+            dependencies: [
+                "AmtomatClient", "AmtomatAPI", "AmtomatConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "amtomat-bench",
             dependencies: [
@@ -132,7 +145,7 @@ let package = Package(
         // Starts the real binaries; depending on them makes `swift test` build them.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["AmtomatClient", "AmtomatAPI", "AmtomatStore", "amtomatd", "amtomat"],
+            dependencies: ["AmtomatClient", "AmtomatAPI", "AmtomatStore", "amtomatd", "amtomat", "amtomat-notify"],
             swiftSettings: strict
         ),
     ]

@@ -1,4 +1,5 @@
 import AmtomatCore
+import Foundation
 
 // JSON bodies of the citizen kiosk API (loopback TCP). Nothing here names a clerk's action.
 
@@ -15,10 +16,13 @@ public struct OfficeView: Codable, Sendable, Equatable {
     public var name: String
     public var phone: String
     public var hours: String
-    public init(name: String, phone: String, hours: String) {
+    /// The opening hours in every kiosk language (`[office] hours` per language); absent in old answers.
+    public var hoursByLanguage: [String: String]?
+    public init(name: String, phone: String, hours: String, hoursByLanguage: [String: String]? = nil) {
         self.name = name
         self.phone = phone
         self.hours = hours
+        self.hoursByLanguage = hoursByLanguage
     }
 }
 
@@ -40,19 +44,51 @@ public struct KioskCompartment: Codable, Sendable, Equatable {
 public struct PickupResponse: Codable, Sendable {
     public enum Result: String, Codable, Sendable {
         case open, secondFactor = "second-factor", rejected, blocked, slowed, fault
+        /// The code belongs to a document that is no longer waiting; `gone` says what happened.
+        case gone
+        /// The document is in a compartment a technician blocked: it is collected at the office.
+        case atOffice = "at-office"
+    }
+    /// What became of a document whose code is still recognised after it stopped waiting.
+    public struct Gone: Codable, Sendable, Equatable {
+        /// `withdrawn`, `expired`, `returned` or `collected`.
+        public var state: DocumentState
+        /// When that happened (for `expired`: when the hold period ended).
+        public var at: Date
+        public init(state: DocumentState, at: Date) {
+            self.state = state
+            self.at = at
+        }
     }
     public var result: Result
     public var pickup: String?
     public var compartment: KioskCompartment?
     public var retryAfterSeconds: Int?
     public var office: OfficeView?
+    public var gone: Gone?
+    /// On `rejected`: wrong attempts left before the terminal slows down (1 = the last free one).
+    public var attemptsLeft: Int?
     public init(result: Result, pickup: String? = nil, compartment: KioskCompartment? = nil,
-                retryAfterSeconds: Int? = nil, office: OfficeView? = nil) {
+                retryAfterSeconds: Int? = nil, office: OfficeView? = nil, gone: Gone? = nil, attemptsLeft: Int? = nil) {
         self.result = result
         self.pickup = pickup
         self.compartment = compartment
         self.retryAfterSeconds = retryAfterSeconds
         self.office = office
+        self.gone = gone
+        self.attemptsLeft = attemptsLeft
+    }
+}
+
+/// `GET /api/terminal`: whether the terminal is slowed, so a reloaded page shows the wait at once.
+public struct TerminalStatus: Codable, Sendable, Equatable {
+    /// Seconds until the next attempt is taken (0: not slowed).
+    public var slowedSeconds: Int
+    /// Wrong attempts left before the terminal slows down.
+    public var attemptsLeft: Int
+    public init(slowedSeconds: Int, attemptsLeft: Int) {
+        self.slowedSeconds = slowedSeconds
+        self.attemptsLeft = attemptsLeft
     }
 }
 
@@ -89,12 +125,18 @@ public struct KioskInfo: Codable, Sendable {
     public var office: OfficeView
     public var demo: Bool
     public var languages: [String]
-    public init(locker: Layout, codeLength: Int, idleTimeoutSeconds: Int, office: OfficeView, demo: Bool, languages: [String]) {
+    /// `[kiosk] raffle_announcement` in every kiosk language; absent when the town set none.
+    public var raffleAnnouncement: [String: String]?
+    /// Speech output; nil when the daemon has no usable speech.json.
+    public var speech: KioskSpeech?
+    public init(locker: Layout, codeLength: Int, idleTimeoutSeconds: Int, office: OfficeView, demo: Bool, languages: [String],
+                raffleAnnouncement: [String: String]? = nil) {
         self.locker = locker
         self.codeLength = codeLength
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.office = office
         self.demo = demo
         self.languages = languages
+        self.raffleAnnouncement = raffleAnnouncement
     }
 }

@@ -128,6 +128,12 @@ struct DocumentReader {
 
         settings.doors = readDoors()
         settings.office = readOffice()
+        settings.retention = readRetention(maxHoldDays: settings.codes.maxHoldDays)
+        settings.notify = readNotify()
+        if settings.notify.demoInbox != nil && !settings.kiosk.demo {
+            log.report("in [notify], demo_inbox is set but [kiosk] demo is off", fix: "Remove demo_inbox: it belongs to the demonstration locker (bash hardware/demo) only.",
+                       at: "demo_inbox", in: .path(["notify"]))
+        }
         settings.surveyQuestions = readSurvey()
         // Compartments last: whether they need GPIO lines depends on the backend.
         let compartments = readCompartments(backend: settings.backend, coil: coil)
@@ -178,6 +184,7 @@ struct DocumentReader {
         result.socketGroup = control.group("socket_group", example: "amtomat")
         result.clerkGroup = control.group("clerk_group", example: result.clerkGroup) ?? result.clerkGroup
         result.technicianGroup = control.group("technician_group", example: result.technicianGroup) ?? result.technicianGroup
+        result.notifierGroup = control.group("notifier_group", example: result.notifierGroup) ?? result.notifierGroup
         control.finishReading()
         return result
     }
@@ -197,6 +204,19 @@ struct DocumentReader {
         result.port = kiosk.int("port", in: 0...65535, example: 8080) ?? result.port
         result.idleTimeoutSeconds = kiosk.int("idle_timeout_seconds", in: 1...Int.max, example: 60) ?? result.idleTimeoutSeconds
         result.demo = kiosk.bool("demo") ?? result.demo
+        result.raffleAnnouncement = kiosk.localizedText("raffle_announcement", example: "Die Gewinner hängen ab dem 1. jedes Monats im Foyer des Rathauses aus.")
+        result.privateListening = kiosk.bool("private_listening") ?? result.privateListening
+        if let speechIdle = kiosk.int("speech_idle_timeout_seconds", in: 1...Int.max, example: 180) {
+            if speechIdle < result.idleTimeoutSeconds {
+                kiosk.report("in [kiosk], speech_idle_timeout_seconds = \(speechIdle) is shorter than idle_timeout_seconds = \(result.idleTimeoutSeconds)",
+                             fix: "Listening takes longer than reading: set speech_idle_timeout_seconds to at least \(result.idleTimeoutSeconds) (the default is 180).",
+                             at: "speech_idle_timeout_seconds")
+            } else {
+                result.speechIdleTimeoutSeconds = speechIdle
+            }
+        } else if result.speechIdleTimeoutSeconds < result.idleTimeoutSeconds {
+            result.speechIdleTimeoutSeconds = result.idleTimeoutSeconds
+        }
         if let files = kiosk.string("files", example: "/usr/share/amtomat/kiosk") {
             let folder = resolve(files)
             if FileManager.default.isReadableFile(atPath: folder + "/index.html") {
@@ -227,6 +247,9 @@ struct DocumentReader {
                          at: codes.has("max_hold_days") ? "max_hold_days" : "default_hold_days")
         }
         if let kinds = readDocumentKinds(codes) { result.secondFactor.kinds = kinds }
+        result.rememberFinishedDays = codes.int("remember_finished_days", in: 0...365, example: 60,
+                                                rangeFix: "Choose 0 to 365 days: long enough for a late citizen to learn where the document went, short enough to keep no more than needed (0 forgets at once).")
+            ?? result.rememberFinishedDays
         result.secondFactor.maxFailures = codes.int("second_factor_max_failures", in: 1...Int.max, example: 5)
             ?? result.secondFactor.maxFailures
         codes.finishReading()
@@ -263,8 +286,10 @@ struct DocumentReader {
         result.capacity = throttle.int("free_attempts", in: 1...Int.max, example: 5,
                                        rangeFix: "Allow at least one attempt, or nobody could ever collect a document.")
             ?? result.capacity
-        result.refillSeconds = throttle.double("refill_seconds", in: 1...Double.greatestFiniteMagnitude, example: "1800")
+        result.refillSeconds = throttle.double("refill_seconds", in: 1...Double.greatestFiniteMagnitude, example: "60")
             ?? result.refillSeconds
+        result.firstWaitSeconds = throttle.double("first_wait_seconds", in: 1...Double.greatestFiniteMagnitude, example: "5")
+            ?? result.firstWaitSeconds
         throttle.finishReading()
         return result
     }
@@ -279,7 +304,7 @@ struct DocumentReader {
         let chance = bound.chanceWithoutSecondFactor
         let odds = chance >= 1 ? "certain" : "about 1 in \(Int((1 / chance).rounded()))"
         let problem = "\(codes.length)-digit pickup codes are too easy to guess: over \(codes.maxHoldDays) days the terminal allows \(format(bound.guessesAllowed)) wrong codes, so with up to \(GuessingBound.largestLocker) documents waiting the chance to open a compartment is \(String(format: "%.1e", chance)) (\(odds)), above the target of \(String(format: "%.0e", GuessingBound.target))"
-        let slower = "shorten max_hold_days, or make the terminal slower with a smaller [throttle] free_attempts or a larger refill_seconds"
+        let slower = "shorten max_hold_days, or make the terminal slower with a larger [throttle] refill_seconds (which also lengthens the longest wait)"
         let shortest = bound.shortestSafeCodeLength
         let fix = shortest <= CodeSettings.lengthRange.upperBound
             ? "Set length = \(shortest) or more in [codes]; or \(slower)."
@@ -287,7 +312,7 @@ struct DocumentReader {
         // Point at the setting most likely changed last: the code length, else the hold period, else the throttle.
         let places: [(String, SourceLocator.Table)] = [
             ("length", .path(["codes"])), ("max_hold_days", .path(["codes"])),
-            ("free_attempts", .path(["throttle"])), ("refill_seconds", .path(["throttle"])),
+            ("free_attempts", .path(["throttle"])), ("refill_seconds", .path(["throttle"])), ("first_wait_seconds", .path(["throttle"])),
         ]
         let position = places.lazy.compactMap { self.log.locator.position(of: $0.0, in: $0.1) }.first
         log.report(problem, fix: fix, at: position)
@@ -339,8 +364,38 @@ struct DocumentReader {
         var result = OfficeContact()
         result.name = office.string("name", example: "Bürgerbüro Willich") ?? result.name
         result.phone = office.string("phone", example: "02154 949-0", allowEmpty: true) ?? result.phone
-        result.hours = office.string("hours", example: "Mo–Fr 8–12 Uhr", allowEmpty: true) ?? result.hours
+        if let hours = office.localizedText("hours", example: "Mo–Fr 8–12 Uhr", allowEmpty: true) {
+            result.hours = hours.text
+            result.hoursByLanguage = hours.byLanguage
+        }
         office.finishReading()
+        return result
+    }
+}
+
+extension DocumentReader {
+    /// `[retention]`: days, each within `RetentionPolicy.dayRange`. Audit entries must outlive the
+    /// longest hold period, or a waiting document's deposit would vanish from the log.
+    func readRetention(maxHoldDays: Int) -> RetentionPolicy {
+        let retention = section("retention")
+        var result = RetentionPolicy()
+        let range = RetentionPolicy.dayRange
+        let rangeFix = "Choose \(range.lowerBound) to \(range.upperBound) days; docs/privacy.md explains the default of \(RetentionPolicy.defaultFinishedDocumentDays)."
+        result.finishedDocumentDays = retention.int("finished_document_days", in: range, example: RetentionPolicy.defaultFinishedDocumentDays,
+                                                    rangeFix: rangeFix) ?? result.finishedDocumentDays
+        if let days = retention.int("audit_days", in: range, example: RetentionPolicy.defaultAuditDays, rangeFix: rangeFix) {
+            if days <= maxHoldDays {
+                retention.report("in [retention], audit_days (\(days)) is not longer than [codes] max_hold_days (\(maxHoldDays)), so a document still waiting in the locker could lose its deposit from the audit log",
+                                 fix: "Set audit_days to more than \(maxHoldDays), for example \(max(RetentionPolicy.defaultAuditDays, maxHoldDays + 1)).",
+                                 at: "audit_days")
+            } else {
+                result.auditDays = days
+            }
+        } else if result.auditDays <= maxHoldDays {
+            log.report("[codes] max_hold_days (\(maxHoldDays)) is not shorter than the default [retention] audit_days (\(result.auditDays)), so a document still waiting in the locker could lose its deposit from the audit log",
+                       fix: "Add audit_days = \(maxHoldDays + 1) or more to [retention].", at: "max_hold_days", in: .path(["codes"]))
+        }
+        retention.finishReading()
         return result
     }
 }

@@ -29,9 +29,13 @@ public struct DaemonSettings: Sendable, Equatable {
     public var throttle: TerminalThrottle.Policy
     public var doors: DoorSettings
     public var office: OfficeContact
+    /// `[notify]`: SMS and e-mail to citizens (see NotifySettings.swift).
+    public var notify = NotifySettings()
     /// `[daemon] allow_weak_codes_for_tests`: skips the guessing-bound check so that tests can use a
     /// fast throttle. Never set it on a real locker; the daemon logs a warning when it is on.
     public var allowWeakCodesForTests = false
+    /// `[retention]`: how long finished documents and audit entries keep personal data.
+    public var retention = RetentionPolicy()
     /// `[survey] questions`: the questionnaire (JSON) a town edits; nil means the shipped default
     /// (`/usr/share/amtomat/survey.json`, see `SurveyFiles`). Relative paths are already resolved
     /// against the configuration file's folder.
@@ -63,6 +67,9 @@ public struct ControlSettings: Sendable, Equatable {
     public var clerkGroup: String
     /// Members act as technicians (name or numeric gid).
     public var technicianGroup: String
+    /// `notifier_group`: members may fetch due notifications and report their delivery
+    /// (the user amtomat-notify runs as).
+    public var notifierGroup = "amtomat-notify"
 
     public init(
         socketPath: String = "/run/amtomat/control.sock", socketGroup: String? = nil,
@@ -86,15 +93,49 @@ public struct KioskSettings: Sendable, Equatable {
     public var idleTimeoutSeconds: Int
     /// Demo mode for trying the locker out; only with the simulated backend.
     public var demo: Bool
+    /// `raffle_announcement`: where and when the raffle's winners are announced, shown with the ticket.
+    public var raffleAnnouncement: KioskText?
+    /// `private_listening`: the terminal's speech goes to a headphone jack only, so entered digits and
+    /// the date of birth may be read back. A browser cannot detect headphones; the installer knows.
+    public var privateListening = false
+    /// `speech_idle_timeout_seconds`: the idle timeout while speech mode is on (listening takes longer).
+    public var speechIdleTimeoutSeconds = 180
     /// `[kiosk] files`: the folder with the kiosk page (index.html, …); nil means the installed
     /// `/usr/share/amtomat/kiosk` next to the binary, or the files built into a development build.
     public var files: String? = nil
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, idleTimeoutSeconds: Int = 60, demo: Bool = false) {
+    /// The languages the kiosk offers, in the order of its language buttons.
+    public static let languages = ["de", "en", "tr", "uk", "ar"]
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, idleTimeoutSeconds: Int = 60, demo: Bool = false,
+                raffleAnnouncement: KioskText? = nil) {
         self.host = host
         self.port = port
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.demo = demo
+        self.raffleAnnouncement = raffleAnnouncement
+    }
+}
+
+/// A text the kiosk shows, either one string for every language or one per language
+/// (`key = "…"` or `key = { de = "…", en = "…" }`).
+public struct KioskText: Sendable, Equatable {
+    /// The single string, or the German text: shown in every language without a text of its own.
+    public var text: String
+    /// Texts by language code; may be empty.
+    public var byLanguage: [String: String]
+
+    public init(_ text: String, byLanguage: [String: String] = [:]) {
+        self.text = text
+        self.byLanguage = byLanguage
+    }
+
+    /// The text in `language`, else the fallback.
+    public func text(in language: String) -> String { byLanguage[language] ?? text }
+
+    /// Every kiosk language with its text, for the kiosk page.
+    public var forEveryLanguage: [String: String] {
+        Dictionary(uniqueKeysWithValues: KioskSettings.languages.map { ($0, text(in: $0)) })
     }
 }
 
@@ -109,15 +150,19 @@ public struct CodeSettings: Sendable, Equatable {
     public var maxHoldDays: Int
     /// `second_factor_kinds` and `second_factor_max_failures`.
     public var secondFactor: SecondFactorPolicy
+    /// `remember_finished_days`: how long the code of a document that is no longer waiting is still
+    /// recognised at the kiosk (to say what happened to it); 0 forgets it at once.
+    public var rememberFinishedDays: Int
 
     public init(
-        length: Int = 12, defaultHoldDays: Int = 14, maxHoldDays: Int = 28,
-        secondFactor: SecondFactorPolicy = SecondFactorPolicy()
+        length: Int = 14, defaultHoldDays: Int = 14, maxHoldDays: Int = 28,
+        secondFactor: SecondFactorPolicy = SecondFactorPolicy(), rememberFinishedDays: Int = 60
     ) {
         self.length = length
         self.defaultHoldDays = defaultHoldDays
         self.maxHoldDays = maxHoldDays
         self.secondFactor = secondFactor
+        self.rememberFinishedDays = rememberFinishedDays
     }
 }
 
@@ -148,10 +193,13 @@ public struct OfficeContact: Sendable, Equatable {
     public var name: String
     public var phone: String
     public var hours: String
+    /// `hours = { de = "…", en = "…" }`: opening hours per language; `hours` holds the German (or single) text.
+    public var hoursByLanguage: [String: String]
 
-    public init(name: String = "Bürgerbüro", phone: String = "", hours: String = "") {
+    public init(name: String = "Bürgerbüro", phone: String = "", hours: String = "", hoursByLanguage: [String: String] = [:]) {
         self.name = name
         self.phone = phone
         self.hours = hours
+        self.hoursByLanguage = hoursByLanguage
     }
 }

@@ -119,6 +119,44 @@ final class TableReader {
         return nil
     }
 
+    /// A text for the kiosk: one string for every language, or a table with one per kiosk language.
+    /// A table needs the German text, which also stands in for the languages it leaves out.
+    func localizedText(_ key: String, example: String, allowEmpty: Bool = false) -> KioskText? {
+        guard let raw = value(key) else { return nil }
+        if raw.string != nil { return string(key, example: example, allowEmpty: allowEmpty).map { KioskText($0) } }
+        let languages = KioskSettings.languages
+        let form = "\(key) = { de = \"\(example)\", en = \"…\" }"
+        guard let texts = raw.table else {
+            return typeMismatch(key, raw, expected: "a string or a table of texts per language",
+                                fix: "Write \(key) = \"\(example)\" for every language, or \(form).")
+        }
+        var byLanguage: [String: String] = [:]
+        var ok = true
+        for language in texts.keys.sorted() {
+            guard languages.contains(language) else {
+                report("in \(name), \(key) has a text for \"\(language)\", which the kiosk does not offer",
+                       fix: "Use the language codes \(listing(languages, or: true)).", at: key)
+                ok = false
+                continue
+            }
+            guard let text = texts[language]?.string, allowEmpty || !text.isEmpty else {
+                report("in \(name), the \"\(language)\" text of \(key) must be a non-empty string",
+                       fix: "Write it in double quotes, as in \(form).", at: key)
+                ok = false
+                continue
+            }
+            byLanguage[language] = text
+        }
+        guard let german = byLanguage["de"] else {
+            if ok {
+                report("in \(name), \(key) has no German text \"de\"",
+                       fix: "Add de = \"…\": it is shown in every language that has no text of its own, as in \(form).", at: key)
+            }
+            return nil
+        }
+        return ok ? KioskText(german, byLanguage: byLanguage) : nil
+    }
+
     /// A group given by name or as a numeric gid; kept as text, the daemon resolves it.
     func group(_ key: String, example: String) -> String? {
         guard let raw = value(key) else { return nil }

@@ -2,10 +2,14 @@ import Foundation
 
 /// The chance that someone guessing at the terminal opens any compartment within a hold period.
 ///
+///     guesses allowed = free attempts − 1 + steps to the longest wait + hold period ÷ refill seconds
 ///     chance ≈ guesses allowed × active codes ÷ code space × chance to pass the second factor
 ///
-/// `docs/security.md` walks through the numbers; `amtomatd --check-config` refuses settings
-/// whose chance is above the target.
+/// With the defaults (5 free attempts, waits of 5, 10, 20, 40, 60 s, one failure forgiven per
+/// 60 s, 28 days, 14 digits, 608 compartments): 40 329 guesses, chance 2.5 × 10⁻⁷.
+/// The throttle's state is kept in the database, so restarts grant no extra guesses and the
+/// formula holds across them. `docs/security.md` walks through the numbers; `amtomatd --check-config`
+/// refuses settings whose chance is above the target.
 public struct GuessingBound: Sendable, Equatable {
     public static let target = 1e-6
     /// Compartments of the largest locker in use (one vendor's 608-compartment box).
@@ -29,6 +33,10 @@ public struct GuessingBound: Sendable, Equatable {
     }
 
     public var guessesAllowed: Double { throttle.maxFailures(over: Double(holdDays) * 86_400) }
+    /// Wrong attempts one day allows: the bound on the daily total.
+    public var guessesPerDay: Double { throttle.maxFailures(over: 86_400) }
+    /// The longest a stranger's failures keep the next person waiting.
+    public var longestWaitSeconds: Double { throttle.longestWaitSeconds }
     public var codeSpace: Double { pow(10, Double(codeLength)) }
 
     /// Without a second factor a correct code opens the door.

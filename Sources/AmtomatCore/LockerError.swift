@@ -8,6 +8,7 @@ public enum LockerError: Error, Equatable, Sendable, CustomStringConvertible {
     case compartmentBusy(CompartmentID, CompartmentState)
     case secondFactorMissing(kind: DocumentKind)
     case invalidDateOfBirth(String)
+    case implausibleDateOfBirth(String)
     case invalidHoldDays(Int, maximum: Int)
     case codeNotIssued(reference: String)
 
@@ -29,6 +30,8 @@ public enum LockerError: Error, Equatable, Sendable, CustomStringConvertible {
             "A \(kind.displayName) needs the citizen's date of birth as second factor; add --date-of-birth YYYY-MM-DD."
         case let .invalidDateOfBirth(text):
             "'\(text)' is not a date of birth; write it as YYYY-MM-DD, for example 1984-03-27."
+        case let .implausibleDateOfBirth(problem):
+            "\(problem); check the date of birth on the application (YYYY-MM-DD) and deposit again."
         case let .invalidHoldDays(days, maximum):
             "A hold period of \(days) days is not allowed; choose between 1 and \(maximum) days."
         case let .codeNotIssued(ref):

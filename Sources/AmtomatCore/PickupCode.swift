@@ -87,6 +87,32 @@ public struct DateOfBirth: Sendable, Equatable {
         String(format: "%04d-%02d-%02d", year, month, day)
     }
 
+    /// The oldest age a date of birth may give: anything beyond is a typing error.
+    public static let maximumAge = 120
+
+    /// Why this date cannot be a living citizen's date of birth on `today` (nil when it can):
+    /// the kiosk refuses future dates, so a document deposited with one could never be collected.
+    public func implausibility(today: DateOfBirth) -> String? {
+        let mine = (year, month, day), now = (today.year, today.month, today.day)
+        if mine > now { return "'\(isoString)' lies in the future" }
+        var age = today.year - year
+        if (today.month, today.day) < (month, day) { age -= 1 }
+        if age > Self.maximumAge { return "'\(isoString)' would make the citizen \(age) years old" }
+        return nil
+    }
+
+    /// Today's date in the local time zone, as a date of birth would be written.
+    public static func today(_ now: Date = Date(), calendar: Calendar = .current) -> DateOfBirth {
+        let c = calendar.dateComponents([.year, .month, .day], from: now)
+        return DateOfBirth(year: c.year ?? 2000, month: c.month ?? 1, day: c.day ?? 1)
+    }
+
+    init(year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
     static func days(inMonth m: Int, year y: Int) -> Int {
         switch m {
         case 2: (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28

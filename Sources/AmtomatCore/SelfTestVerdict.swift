@@ -37,8 +37,11 @@ public struct SelfTestResult: Codable, Sendable, Equatable {
     public var detail: String
     /// How long the test took: for `ok`, from the unlock to the door being seen open.
     public var milliseconds: Int
+    /// The compartment's label as printed on its door ("C3").
+    public var label: String?
 
-    public init(compartment: CompartmentID, verdict: SelfTestVerdict, detail: String, milliseconds: Int) {
+    public init(compartment: CompartmentID, verdict: SelfTestVerdict, detail: String, milliseconds: Int, label: String? = nil) {
+        self.label = label
         self.compartment = compartment
         self.verdict = verdict
         self.detail = detail

@@ -58,11 +58,13 @@ public struct ControlAPI: Sendable {
     let version: String
     let metricsText: @Sendable () -> String
     let survey: SurveyService?
+    var notices: NoticeDesk? = nil
 
     func buildRouter(roleMap: RoleMap, groupNames: (clerk: String, technician: String)) -> Router<ControlContext> {
         let router = Router(context: ControlContext.self)
         router.add(middleware: ErrorMappingMiddleware())
         router.add(middleware: PeerMiddleware(roleMap: roleMap, groupNames: groupNames))
+        router.add(middleware: ReferenceHintMiddleware(store: controller.store))
         let controller = self.controller
 
         router.get("/status") { _, context in
@@ -71,6 +73,7 @@ public struct ControlAPI: Sendable {
         }
         router.get("/metrics") { _, context in
             _ = try context.anyRole()
+            await controller.refreshDoorGauges()
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metricsText())))
@@ -81,7 +84,29 @@ public struct ControlAPI: Sendable {
             let entries = try controller.store.auditLog(limit: min(max(limit, 1), 10_000))
             return try jsonResponse(entries.map {
                 AuditEntryView(id: $0.id ?? 0, at: $0.at, user: $0.osUser, action: $0.action, reference: $0.reference,
-                               compartment: $0.compartmentId.map { CompartmentID($0) }, detail: $0.detail)
+                               compartment: $0.compartmentId.map { CompartmentID($0) }, detail: $0.detail, seq: $0.seq)
+            })
+        }
+        router.get("/audit/verify") { request, context in
+            _ = try context.anyRole()
+            var checkpoint: AuditCheckpoint?
+            if let text = request.uri.queryParameters.get("checkpoint") {
+                guard let parsed = AuditCheckpoint(text) else {
+                    throw APIError(.badRequest, "'\(text)' is not a checkpoint; write it as \(AuditCheckpoint.format) (what 'amtomat audit checkpoint' prints).")
+                }
+                checkpoint = parsed
+            }
+            return try jsonResponse(try controller.store.verifyAudit(checkpoint: checkpoint))
+        }
+        router.get("/audit/checkpoint") { _, context in
+            _ = try context.anyRole()
+            let head = try controller.store.auditHead()
+            return try jsonResponse(AuditHeadView(locker: controller.locker.description.name, checkpoint: head.checkpoint, at: head.at))
+        }
+        router.get("/audit/counts") { _, context in
+            _ = try context.anyRole()
+            return try jsonResponse(try controller.store.auditDailyCounts().map {
+                AuditCountView(day: $0.day, action: $0.action, kind: $0.kind, count: $0.count)
             })
         }
 
@@ -95,13 +120,13 @@ public struct ControlAPI: Sendable {
                 }
                 state = s
             }
-            return try jsonResponse(try controller.store.documents(state: state).map(Self.view))
+            return try jsonResponse(try controller.store.documents(state: state).map(view))
         }
         router.get("/documents/{reference}") { _, context in
             _ = try context.actor(.clerk)
             let reference = try context.parameters.require("reference")
             guard let doc = try controller.store.document(reference: reference) else { throw LockerError.unknownDocument(reference: reference) }
-            return try jsonResponse(Self.view(doc))
+            return try jsonResponse(view(doc))
         }
         router.post("/documents") { request, context in
             let actor = try context.actor(.clerk)
@@ -121,15 +146,15 @@ public struct ControlAPI: Sendable {
         router.post("/documents/{reference}/extend") { request, context in
             let actor = try context.actor(.clerk)
             let body = try await decodeBody(ExtendRequest.self, from: request)
-            return try jsonResponse(Self.view(try await controller.extend(reference: try context.parameters.require("reference"), days: body.days, by: actor)))
+            return try jsonResponse(view(try await controller.extend(reference: try context.parameters.require("reference"), days: body.days, by: actor)))
         }
         router.post("/documents/{reference}/withdraw") { _, context in
             let actor = try context.actor(.clerk)
-            return try jsonResponse(Self.view(try await controller.withdraw(reference: try context.parameters.require("reference"), by: actor)))
+            return try jsonResponse(view(try await controller.withdraw(reference: try context.parameters.require("reference"), by: actor)))
         }
         router.post("/documents/{reference}/return") { _, context in
             let actor = try context.actor(.clerk)
-            return try jsonResponse(Self.view(try await controller.returnExpired(reference: try context.parameters.require("reference"), by: actor)))
+            return try jsonResponse(view(try await controller.returnExpired(reference: try context.parameters.require("reference"), by: actor)))
         }
         router.post("/compartments/{id}/await-closed") { request, context in
             _ = try context.anyRole()
@@ -137,6 +162,11 @@ public struct ControlAPI: Sendable {
             let seconds = request.uri.queryParameters.get("wait").flatMap { Int($0) } ?? 20
             let closed = await controller.locker.waitForClose(id, timeout: .seconds(min(max(seconds, 0), 60)))
             return try jsonResponse(["closed": closed])
+        }
+
+        router.post("/terminal/throttle/reset") { _, context in
+            let actor = try context.actor(.clerk)
+            return try jsonResponse(try await controller.resetThrottle(by: actor))
         }
 
         // Technician: hardware
@@ -160,13 +190,15 @@ public struct ControlAPI: Sendable {
             guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw APIError(.badRequest, "Blocking needs a reason; add --reason \"...\".")
             }
-            try await controller.setBlocked(id, blocked: true, reason: body.reason, by: actor)
+            let force = request.uri.queryParameters.get("force") == "true"
+            try await controller.setBlocked(id, blocked: true, reason: body.reason, force: force, by: actor)
             return try jsonResponse(try await compartmentView(id))
         }
-        router.post("/compartments/{id}/unblock") { _, context in
+        router.post("/compartments/{id}/unblock") { request, context in
             let actor = try context.actor(.technician)
             let id = try context.parameters.compartment()
-            try await controller.setBlocked(id, blocked: false, reason: nil, by: actor)
+            let force = request.uri.queryParameters.get("force") == "true"
+            try await controller.setBlocked(id, blocked: false, reason: nil, force: force, by: actor)
             return try jsonResponse(try await compartmentView(id))
         }
         router.post("/compartments/{id}/selftest") { request, context in
@@ -187,6 +219,7 @@ public struct ControlAPI: Sendable {
         }
 
         survey?.addControlRoutes(to: router)
+        addNotifyRoutes(to: router)
 
         // Simulated locker only: what a person does at the box.
         router.post("/sim/doors/{id}/close") { _, context in
@@ -221,11 +254,12 @@ public struct ControlAPI: Sendable {
         return simulator
     }
 
-    static func view(_ d: DocumentRecord) -> DocumentView {
+    func view(_ d: DocumentRecord) -> DocumentView {
         DocumentView(reference: d.reference, kind: d.kind, state: d.state, compartment: d.compartment,
                      depositedAt: d.depositedAt, readyAt: d.readyAt, expiresAt: d.expiresAt,
                      codeIssued: d.codeDigest != nil, codeBlocked: d.codeBlocked,
-                     secondFactor: d.secondFactorDigest != nil, finishedAt: d.finishedAt)
+                     secondFactor: d.secondFactorDigest != nil, finishedAt: d.finishedAt,
+                     label: d.compartment.flatMap { controller.locker.description.compartment($0)?.label })
     }
 
     func compartmentViews() async throws -> [CompartmentView] {
@@ -249,27 +283,61 @@ public struct ControlAPI: Sendable {
                           version: version, you: context.peer?.userName ?? "?",
                           roles: context.roles.map(\.rawValue).sorted(), compartments: try await compartmentViews(),
                           documents: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
-                          terminalFreeAttempts: await controller.terminalFreeAttempts())
+                          terminalFreeAttempts: await controller.terminalFreeAttempts(),
+                          terminal: await controller.terminalStatus(), openDoors: try await controller.openDoors(),
+                          office: controller.settings.office.name,
+                          notifications: try notices?.counts())
     }
 
     func lines() async -> [LineView] {
         let backend = controller.locker.backend
+        let description = controller.locker.description
+        func meaning(_ role: String, _ value: Int) -> String {
+            role == "door" ? (value == 1 ? "closed" : "open") : (value == 1 ? "energised" : "off")
+        }
         // The libgpiod backend knows each line's device, offset and live value.
         if let gpiod = backend as? GPIODBackend {
             return gpiod.lineStatus().map { l in
                 let place = [l.device, l.offset.map { "offset \($0)" }].compactMap { $0 }.joined(separator: " ")
-                let level = l.problem ?? l.value.map { v in l.role == "door" ? (v == 1 ? "1 (closed)" : "0 (open)") : (v == 1 ? "1 (energised)" : "0") } ?? "unknown"
-                return LineView(compartment: l.compartment, role: l.role,
-                                line: "\(l.chip) line \(l.line)\(place.isEmpty ? "" : " (\(place))")", level: level)
+                return LineView(compartment: l.compartment, label: description.compartment(l.compartment)?.label, role: l.role,
+                                line: "\(l.chip) line \(l.line)\(place.isEmpty ? "" : " (\(place))")",
+                                level: l.problem == nil ? l.value : nil,
+                                meaning: l.problem ?? l.value.map { meaning(l.role, $0) } ?? "unknown")
             }
         }
+        let coils = Dictionary(uniqueKeysWithValues: (simulator?.snapshot() ?? []).map { ($0.id, $0.coilEnergised) })
         var out: [LineView] = []
-        for c in controller.locker.description.compartments {
-            out.append(LineView(compartment: c.id, role: "lock", line: c.lock?.description ?? "simulated", level: "0 unless pulsing"))
-            let level: String
-            do { level = try backend.readDoor(c.id).rawValue } catch { level = "error: \(error)" }
-            out.append(LineView(compartment: c.id, role: "door", line: c.doorSensor?.description ?? "simulated", level: level))
+        for c in description.compartments {
+            let coil = coils[c.id] == true ? 1 : 0
+            out.append(LineView(compartment: c.id, label: c.label, role: "lock", line: c.lock?.description ?? "simulated",
+                                level: coil, meaning: meaning("lock", coil)))
+            do {
+                let door = try backend.readDoor(c.id)
+                let level: Int? = door == .open ? 0 : door == .closed ? 1 : nil
+                out.append(LineView(compartment: c.id, label: c.label, role: "door", line: c.doorSensor?.description ?? "simulated",
+                                    level: level, meaning: door.rawValue))
+            } catch {
+                out.append(LineView(compartment: c.id, label: c.label, role: "door", line: c.doorSensor?.description ?? "simulated",
+                                    level: nil, meaning: "error: \(error)"))
+            }
         }
         return out
+    }
+}
+
+/// References are matched exactly (two documents may differ only in case); when nothing matches
+/// but a document's reference differs only in case, the answer names it.
+struct ReferenceHintMiddleware: RouterMiddleware {
+    let store: LockerStore
+
+    func handle(_ request: Request, context: ControlContext, next: (Request, ControlContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch LockerError.unknownDocument(let reference) {
+            if let spelled = try? store.referenceDifferingInCase(from: reference) {
+                throw APIError(.notFound, "No document with reference \(reference) is in the locker, but there is \(spelled); references are case-sensitive, so use 'amtomat show \(spelled)'.")
+            }
+            throw LockerError.unknownDocument(reference: reference)
+        }
     }
 }

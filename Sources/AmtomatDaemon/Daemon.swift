@@ -65,10 +65,22 @@ public struct Daemon: Sendable {
         controllerSettings.maxHoldDays = settings.codes.maxHoldDays
         controllerSettings.secondFactor = settings.codes.secondFactor
         controllerSettings.throttle = settings.throttle
-        let office = OfficeView(name: settings.office.name, phone: settings.office.phone, hours: settings.office.hours)
+        let hours = KioskText(settings.office.hours, byLanguage: settings.office.hoursByLanguage)
+        let office = OfficeView(name: settings.office.name, phone: settings.office.phone, hours: settings.office.hours,
+                                hoursByLanguage: hours.forEveryLanguage)
+        controllerSettings.rememberFinishedDays = settings.codes.rememberFinishedDays
         controllerSettings.office = office
+        controllerSettings.retention = settings.retention
+        // Notifications only when a channel is configured; the sealing key lives beside pickup-code.key.
+        var notices: NoticeDesk?
+        if settings.notify.sms != nil || settings.notify.email != nil {
+            let outboxKey = try InstallationKey.loadOrCreate(at: state.appendingPathComponent("outbox.key").path)
+            notices = NoticeDesk(store: store, sealer: CodeSealer(keyBytes: outboxKey), settings: settings.notify,
+                                 lockerName: config.locker.name, officeName: settings.office.name, officePhone: settings.office.phone,
+                                 logger: logger)
+        }
         let controller = LockerController(settings: controllerSettings, store: store, locker: locker,
-                                          hasher: SecretHasher(keyBytes: key), logger: logger)
+                                          hasher: SecretHasher(keyBytes: key), logger: logger, notices: notices)
         try await controller.start()
 
         let notifier = SystemdNotifier()
@@ -86,8 +98,13 @@ public struct Daemon: Sendable {
             }
         }
         let survey = try SurveyService(store: store, files: files, logger: logger)
-        let control = ControlAPI(controller: controller, simulator: simulator, version: version, metricsText: metricsText, survey: survey)
-        let roleMap = RoleMap(clerkGroup: settings.control.clerkGroup, technicianGroup: settings.control.technicianGroup)
+        let control = ControlAPI(controller: controller, simulator: simulator, version: version, metricsText: metricsText,
+                                 survey: survey, notices: notices)
+        var roleMap = RoleMap(clerkGroup: settings.control.clerkGroup, technicianGroup: settings.control.technicianGroup)
+        roleMap.notifierGID = groupID(settings.control.notifierGroup)
+        if notices != nil && roleMap.notifierGID == nil {
+            logger.warning("Notifier group not found; amtomat-notify can only deliver when run as root", metadata: ["group": "\(settings.control.notifierGroup)"])
+        }
         for (name, gid) in [(settings.control.clerkGroup, roleMap.clerkGID), (settings.control.technicianGroup, roleMap.technicianGID)] where gid == nil {
             logger.warning("Group not found; only root holds this role until it exists", metadata: ["group": "\(name)"])
         }
@@ -117,10 +134,21 @@ public struct Daemon: Sendable {
             compartments: config.locker.compartments.map {
                 KioskCompartment(id: $0.id, label: $0.label, column: $0.column, row: $0.row, size: $0.size)
             })
-        let info = KioskInfo(locker: layout, codeLength: settings.codes.length,
+        var info = KioskInfo(locker: layout, codeLength: settings.codes.length,
                              idleTimeoutSeconds: settings.kiosk.idleTimeoutSeconds, office: office,
-                             demo: settings.kiosk.demo && simulator != nil, languages: ["de", "en", "tr", "uk", "ar"])
-        let kiosk = KioskAPI(controller: controller, info: info, files: files, simulator: simulator, survey: survey)
+                             demo: settings.kiosk.demo && simulator != nil, languages: KioskSettings.languages,
+                             raffleAnnouncement: settings.kiosk.raffleAnnouncement?.forEveryLanguage)
+        let speech = SpeechService(files: files, survey: survey.definition, office: office,
+                                   cacheDirectory: state.appendingPathComponent("speech-cache"), logger: logger)
+        info.speech = speech.map {
+            KioskSpeech(available: $0.available, privateListening: settings.kiosk.privateListening,
+                        idleTimeoutSeconds: settings.kiosk.speechIdleTimeoutSeconds)
+        }
+        if settings.kiosk.privateListening {
+            logger.notice("private_listening is on: the kiosk reads entered digits back. Only set it where speech goes to a headphone jack, never a loudspeaker.")
+        }
+        var kiosk = KioskAPI(controller: controller, info: info, files: files, simulator: simulator, survey: survey)
+        kiosk.speech = speech
         let host = settings.kiosk.host
         let kioskApp = Application(
             router: kiosk.buildRouter(),

@@ -30,7 +30,7 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         case let e as LockerError:
             switch e {
             case .unknownDocument, .unknownCompartment: return APIError(.notFound, e.description)
-            case .secondFactorMissing, .invalidDateOfBirth, .invalidHoldDays: return APIError(.badRequest, e.description)
+            case .secondFactorMissing, .invalidDateOfBirth, .implausibleDateOfBirth, .invalidHoldDays: return APIError(.badRequest, e.description)
             default: return APIError(.conflict, e.description)
             }
         case let e as ServiceError:

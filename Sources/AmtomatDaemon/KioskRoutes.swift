@@ -13,6 +13,8 @@ public struct KioskAPI: Sendable {
     let files: StaticFiles
     let simulator: SimulatedLocker?
     let survey: SurveyService?
+    /// Speech output; nil when speech.json is missing or unusable.
+    var speech: SpeechService? = nil
 
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -28,6 +30,7 @@ public struct KioskAPI: Sendable {
             if let seconds = response.retryAfterSeconds { http.headers[.retryAfter] = String(seconds) }
             return http
         }
+        router.get("/api/terminal") { _, _ in try jsonResponse(await controller.terminalStatus()) }
         router.get("/api/pickup/{token}") { _, context in
             let token = try context.parameters.require("token")
             guard let status = try await controller.pickupStatus(token: token) else {
@@ -38,6 +41,7 @@ public struct KioskAPI: Sendable {
         if let survey {
             survey.addRoutes(to: router, controller: controller)
         }
+        speech?.addRoutes(to: router)
         if let simulator, info.demo {
             router.get("/api/demo/state") { _, _ in
                 try jsonResponse(await Self.demoState(controller: controller, simulator: simulator))
@@ -46,6 +50,7 @@ public struct KioskAPI: Sendable {
                 try simulator.closeDoor(try context.parameters.compartment())
                 return Response(status: .noContent)
             }
+            addDemoPhoneRoute(to: router)
             router.post("/api/demo/locks/{id}/jam") { request, context in
                 let body = try await decodeBody(JamRequest.self, from: request)
                 try simulator.jamLock(try context.parameters.compartment(), body.jammed)
@@ -60,11 +65,12 @@ public struct KioskAPI: Sendable {
 
     static func status(for result: PickupResponse.Result) -> HTTPResponse.Status {
         switch result {
-        case .open, .secondFactor: .ok
+        case .open, .secondFactor, .atOffice: .ok
         case .rejected: .forbidden
         case .blocked: .init(code: 423, reasonPhrase: "Locked")
         case .slowed: .tooManyRequests
         case .fault: .serviceUnavailable
+        case .gone: .gone
         }
     }
 

@@ -25,6 +25,14 @@ public struct LockerMetrics: Sendable {
     func doorLeftOpen() { leftOpen.increment() }
     func hardwareFault() { faults.increment() }
 
+    /// Doors open now, those open longer than the left-open alarm, and the longest one's seconds:
+    /// the alarm a person at the office can see (`amtomat_doors_left_open > 0`).
+    func openDoors(_ seconds: [Double], leftOpenAfter alarm: Double) {
+        Gauge(label: "amtomat_doors_open").record(seconds.count)
+        Gauge(label: "amtomat_doors_left_open").record(seconds.filter { $0 >= alarm }.count)
+        Gauge(label: "amtomat_door_open_longest_seconds").record(seconds.max() ?? 0)
+    }
+
     func compartments(_ states: [CompartmentState]) {
         for state in CompartmentState.allCases {
             Gauge(label: "amtomat_compartments", dimensions: [("state", state.rawValue)])

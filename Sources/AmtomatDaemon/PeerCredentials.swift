@@ -17,16 +17,20 @@ public struct Peer: Sendable, Equatable {
 
 public enum Role: String, Sendable, Codable, CaseIterable {
     case clerk, technician
+    /// amtomat-notify: may fetch due notifications and report their delivery, nothing else.
+    case notifier
 }
 
 /// Which groups grant which role. Root holds both roles: it can open the GPIO device anyway.
 public struct RoleMap: Sendable {
     public var clerkGID: UInt32?
     public var technicianGID: UInt32?
+    public var notifierGID: UInt32?
 
-    public init(clerkGID: UInt32?, technicianGID: UInt32?) {
+    public init(clerkGID: UInt32?, technicianGID: UInt32?, notifierGID: UInt32? = nil) {
         self.clerkGID = clerkGID
         self.technicianGID = technicianGID
+        self.notifierGID = notifierGID
     }
 
     /// Resolves group names (or numeric ids) from the configuration; unknown names yield nil.
@@ -39,6 +43,7 @@ public struct RoleMap: Sendable {
         var roles = Set<Role>()
         if let g = clerkGID, peer.groups.contains(g) { roles.insert(.clerk) }
         if let g = technicianGID, peer.groups.contains(g) { roles.insert(.technician) }
+        if let g = notifierGID, peer.groups.contains(g) { roles.insert(.notifier) }
         return roles
     }
 }

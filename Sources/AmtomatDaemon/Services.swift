@@ -15,7 +15,8 @@ struct LockerService: Service {
     }
 }
 
-/// Expires documents past their hold period, once a minute.
+/// Expires documents past their hold period, once a minute; once a day also deletes personal data
+/// past its retention period (`LockerController.sweep`).
 struct ExpirySweepService: Service {
     let controller: LockerController
     let interval: Duration

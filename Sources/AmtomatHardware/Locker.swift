@@ -89,6 +89,15 @@ public actor Locker {
     }
 
     public func doorState(_ id: CompartmentID) -> DoorState { doors[id] ?? .unknown }
+
+    /// How long each open door has stood open (for `amtomat status` and the metrics).
+    public func openDoorDurations() -> [CompartmentID: Duration] {
+        let now = clock.now
+        return openedAt.mapValues { now - $0 }
+    }
+
+    /// After this long an open door raises the left-open alarm.
+    public var leftOpenAlarm: Duration { timing.leftOpenAlarm }
     public func allDoors() -> [CompartmentID: DoorState] { doors }
 
     /// Releases a lock and waits until its door opens, retrying as configured.

@@ -20,9 +20,15 @@ public final class AppDatabase: Sendable {
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Deleted contacts and erased sealed codes are overwritten with zeros, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
             // A locker's working set is tiny; a small page cache per connection keeps the daemon lean
             // on a Raspberry Pi even with years of history in the file.
             try db.execute(sql: "PRAGMA cache_size = -512")
+            // Freed space is zeroed: every rewrite of a row (each state change) would otherwise leave
+            // the old copy, reference and all, in the file until the page is reused — and retention
+            // could not honestly say the data is gone (docs/adr/0030-retention-and-the-audit-chain.md).
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         config.busyMode = .timeout(5)
         // One writer and two readers are plenty for one locker; each connection keeps its own page cache.
@@ -100,6 +106,20 @@ public final class AppDatabase: Sendable {
             }
         }
         registerSurveyMigrations(&migrator)
+        registerAuditChainMigrations(&migrator)
+        Outbox.register(&migrator)
+        migrator.registerMigration("kiosk v1: codes of finished documents") { db in
+            // Only the code's digest, what happened and when: enough to tell a late citizen where the
+            // document went, nothing that names it. Rows are deleted after [codes] remember_finished_days.
+            try db.execute(sql: """
+                CREATE TABLE finishedCode (
+                    codeDigest BLOB PRIMARY KEY NOT NULL,
+                    state TEXT NOT NULL,
+                    at DATETIME NOT NULL)
+                """)
+            try db.execute(sql: "CREATE INDEX finishedCode_at ON finishedCode(at)")
+        }
+        registerThrottleMigrations(&migrator)
         return migrator
     }
 }

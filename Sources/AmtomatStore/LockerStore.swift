@@ -121,6 +121,7 @@ public struct LockerStore: Sendable {
     /// Registers a document and reserves the compartment the assignment policy picks, in one transaction.
     public func reserve(reference: String, kind: DocumentKind, size: SizeClass, accessible: Bool, holdDays: Int,
                         secondFactorDigest: Data?, doors: [CompartmentID: DoorState],
+                        contact: Contact? = nil,
                         by actor: Actor, at now: Date) throws -> DocumentRecord {
         try writer.write { db in
             if try Self.live(db, reference: reference) != nil { throw LockerError.duplicateReference(reference: reference) }
@@ -136,8 +137,11 @@ public struct LockerStore: Sendable {
             var document = DocumentRecord(reference: reference, kind: kind, holdDays: holdDays, compartment: chosen.id,
                                           secondFactorDigest: secondFactorDigest, at: now)
             try document.insert(db)
+            if let contact, let id = document.id { try Self.saveContact(db, contact, documentId: id) }
+            // The audit log names the contact only masked.
+            let notify = contact.map { $0.maskedDestinations.isEmpty ? "" : "; notify by " + $0.maskedDestinations.joined(separator: ", ") } ?? ""
             var entry = AuditEntry(at: now, osUser: actor.name, action: "reserve", reference: reference,
-                                   compartment: chosen.id, detail: "\(kind.rawValue), size \(size.rawValue)\(accessible ? ", wheelchair-reachable" : "")")
+                                   compartment: chosen.id, detail: "\(kind.rawValue), size \(size.rawValue)\(accessible ? ", wheelchair-reachable" : "")\(notify)")
             try entry.insert(db)
             return document
         }
@@ -147,21 +151,22 @@ public struct LockerStore: Sendable {
     /// transaction. Refuses if the document changed meanwhile or the transition is not allowed.
     @discardableResult
     public func change(_ document: DocumentRecord, to next: DocumentState, action: String, detail: String? = nil,
-                       by actor: Actor, at now: Date,
+                       sealedCode: Data? = nil, by actor: Actor, at now: Date,
                        _ mutate: @Sendable (inout DocumentRecord) throws -> Void = { _ in }) throws -> DocumentRecord {
-        try modify(document, to: next, action: action, detail: detail, by: actor, at: now, mutate)
+        try modify(document, to: next, action: action, detail: detail, sealedCode: sealedCode, by: actor, at: now, mutate)
     }
 
     /// Changes a document without changing its state (door seen open, code reissued, a wrong date
     /// of birth counted), with its audit entry, in one transaction.
     @discardableResult
-    public func update(_ document: DocumentRecord, action: String, detail: String? = nil, by actor: Actor, at now: Date,
+    public func update(_ document: DocumentRecord, action: String, detail: String? = nil, sealedCode: Data? = nil,
+                       by actor: Actor, at now: Date,
                        _ mutate: @Sendable (inout DocumentRecord) throws -> Void) throws -> DocumentRecord {
-        try modify(document, to: nil, action: action, detail: detail, by: actor, at: now, mutate)
+        try modify(document, to: nil, action: action, detail: detail, sealedCode: sealedCode, by: actor, at: now, mutate)
     }
 
     private func modify(_ document: DocumentRecord, to next: DocumentState?, action: String, detail: String?,
-                        by actor: Actor, at now: Date,
+                        sealedCode: Data? = nil, by actor: Actor, at now: Date,
                         _ mutate: @Sendable (inout DocumentRecord) throws -> Void) throws -> DocumentRecord {
         try writer.write { db in
             guard let id = document.id, var current = try DocumentRecord.fetchOne(db, key: id) else {
@@ -171,10 +176,15 @@ public struct LockerStore: Sendable {
             guard current.state == document.state else {
                 throw LockerError.illegalTransition(reference: current.reference, from: current.state, to: next ?? document.state)
             }
+            let before = current
             if let next { current.state = try current.state.move(to: next, reference: current.reference) }
             try mutate(&current)
             current.state = next ?? document.state
             if current.state.isFinal {
+                // The code's digest moves to finishedCode, so the kiosk can tell a late citizen what happened.
+                if let digest = current.codeDigest {
+                    try Self.rememberFinishedCode(db, digest: digest, state: current.state, at: now)
+                }
                 // A finished document keeps no secret: the code and date-of-birth digests go.
                 current.codeDigest = nil
                 current.secondFactorDigest = nil
@@ -182,6 +192,8 @@ public struct LockerStore: Sendable {
             }
             current.updatedAt = now
             try current.update(db)
+            // Whatever the change means for the citizen is queued in this same transaction.
+            try Outbox.follow(db, from: before, to: current, sealedCode: sealedCode, at: now)
             var entry = AuditEntry(at: now, osUser: actor.name, action: action, reference: current.reference,
                                    compartment: current.compartment, detail: detail)
             try entry.insert(db)
@@ -204,6 +216,30 @@ public struct LockerStore: Sendable {
     /// The document whose pickup code has this digest (only live documents keep a digest).
     public func document(codeDigest: Data) throws -> DocumentRecord? {
         try writer.read { db in try DocumentRecord.filter(Column("codeDigest") == codeDigest).fetchOne(db) }
+    }
+
+    /// What became of the document whose code had this digest, while it is remembered
+    /// (see `rememberFinishedCode`); nil for codes never issued or already forgotten.
+    public func finishedCode(codeDigest: Data) throws -> (state: DocumentState, at: Date)? {
+        try writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT state, at FROM finishedCode WHERE codeDigest = ?", arguments: [codeDigest]),
+                  let state = DocumentState(rawValue: row["state"]) else { return nil }
+            return (state, row["at"])
+        }
+    }
+
+    /// Deletes the digests of codes whose document finished before `date`; returns how many.
+    @discardableResult
+    public func forgetFinishedCodes(finishedBefore date: Date) throws -> Int {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM finishedCode WHERE at < ?", arguments: [date])
+            return db.changesCount
+        }
+    }
+
+    static func rememberFinishedCode(_ db: Database, digest: Data, state: DocumentState, at: Date) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO finishedCode (codeDigest, state, at) VALUES (?, ?, ?)",
+                       arguments: [digest, state.rawValue, at])
     }
 
     public func liveDocument(in compartment: CompartmentID) throws -> DocumentRecord? {

@@ -72,6 +72,10 @@ public struct AuditEntry: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var reference: String?
     public var compartmentId: Int?
     public var detail: String?
+    /// The hash chain (AuditChain): set by `willInsert` at the one place every entry is written.
+    public var seq: Int64?
+    public var prevHash: Data?
+    public var hash: Data?
 
     public init(at: Date, osUser: String, action: String, reference: String? = nil,
                 compartment: CompartmentID? = nil, detail: String? = nil) {

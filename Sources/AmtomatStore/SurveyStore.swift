@@ -213,7 +213,7 @@ extension LockerStore {
 
     /// Runs a deleting transaction with SQLite's secure_delete on, so the deleted rows are overwritten
     /// in the file rather than left in free pages, then tries to empty the WAL that still holds them.
-    private static func erasing<T>(_ writer: any DatabaseWriter, _ body: (Database) throws -> T) throws -> T {
+    static func erasing<T>(_ writer: any DatabaseWriter, _ body: (Database) throws -> T) throws -> T {
         try writer.writeWithoutTransaction { db in
             let previous = try Int.fetchOne(db, sql: "PRAGMA secure_delete") ?? 0
             try db.execute(sql: "PRAGMA secure_delete = ON")

@@ -128,6 +128,10 @@ struct Startup: AsyncParsableCommand {
         socket = "\(dir.path)/control.sock"
         [kiosk]
         port = 0
+        [retention]
+        # The history below is kept: this measures a start with years of it in the file.
+        finished_document_days = 3650
+        audit_days = 3650
 
         """
         var described: [CompartmentDescription] = []
@@ -152,8 +156,10 @@ struct Startup: AsyncParsableCommand {
                                           secondFactorFailures, codeBlocked, finishedAt, updatedAt)
                     VALUES (?, 'passport', 'collected', ?, 14, ?, ?, ?, 0, 0, ?, ?)
                     """, arguments: ["A-\(i)", i % compartments + 1, t, t, t.addingTimeInterval(14 * 86_400), t, t])
-                try db.execute(sql: "INSERT INTO auditEntry (at, osUser, action, reference, compartmentId) VALUES (?, 'kiosk', 'collected', ?, ?)",
-                               arguments: [t, "A-\(i)", i % compartments + 1])
+                // Through the record, so each entry is chained as the daemon chains it.
+                var entry = AuditEntry(at: t, osUser: "kiosk", action: "collected", reference: "A-\(i)",
+                                       compartment: CompartmentID(i % compartments + 1))
+                try entry.insert(db)
             }
         }
         let bin = daemon ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("amtomatd").path

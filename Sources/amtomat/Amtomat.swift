@@ -26,8 +26,33 @@ enum Entry {
         }
         let insertAt = rest.firstIndex(of: "--") ?? rest.endIndex
         rest.insert(contentsOf: leading, at: insertAt)
-        await Amtomat.main(rest)
+        let json = rest.prefix(upTo: rest.firstIndex(of: "--") ?? rest.endIndex).contains("--json")
+        do {
+            var command = try Amtomat.parseAsRoot(rest)
+            if var async = command as? any AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            // Scripts that asked for JSON get their errors as JSON too: {"error": "...", "exitCode": N}
+            // on stderr, stdout stays empty. Help and --version are not errors.
+            let code = Amtomat.exitCode(for: error)
+            if json && code != .success && !(error is ExitCode) {
+                printJSONError(Amtomat.message(for: error), code: code.rawValue)
+                Amtomat.exit(withError: ExitCode(code.rawValue))
+            }
+            Amtomat.exit(withError: error)
+        }
     }
+}
+
+/// `{"error": "...", "exitCode": N}` on stderr: what --json promises for every failure.
+func printJSONError(_ message: String, code: Int32) {
+    struct JSONError: Encodable { var error: String; var exitCode: Int32 }
+    let encoder = APIJSON.encoder()
+    let data = (try? encoder.encode(JSONError(error: message, exitCode: code))) ?? Data("{}".utf8)
+    FileHandle.standardError.write(data + Data("\n".utf8))
 }
 
 struct Amtomat: AsyncParsableCommand {
@@ -35,13 +60,14 @@ struct Amtomat: AsyncParsableCommand {
         commandName: "amtomat",
         abstract: "Deposit documents into the town hall's pickup locker and look after its hardware.",
         discussion: """
-        Clerks: deposit, list, show, reissue, extend, withdraw, expired, survey, raffle.
+        Clerks: deposit, list, show, reissue, extend, withdraw, expired, notifications, throttle, survey, raffle.
         Technicians: selftest, hw, open, block, unblock.
-        Everyone with a role: status, audit. With the simulated locker: sim.
-        --socket PATH (or $AMTOMAT_SOCKET) and --json work with every command.
+        Everyone with a role: status, audit (log, verify, checkpoint, counts). With the simulated locker: sim.
+        --socket PATH (or $AMTOMAT_SOCKET) and --json work with every command. Compartments can be named by number (11) or by the label on their door (C3). With --json, a failure prints {"error": "...", "exitCode": N} on stderr.
 
         Exit codes:
           0   done
+          1   audit verify: the audit log was changed (or does not match the checkpoint)
           64  wrong usage
           65  the daemon refused the input
           66  no such document or compartment
@@ -52,7 +78,7 @@ struct Amtomat: AsyncParsableCommand {
         """,
         subcommands: [
             Deposit.self, List.self, Show.self, Reissue.self, Extend.self, Withdraw.self, Expired.self,
-            Status.self, Audit.self,
+            Status.self, Audit.self, Notifications.self, Throttle.self,
             Survey.self, Raffle.self,
             SelfTest.self, Hardware.self, Open.self, Block.self, Unblock.self,
             Sim.self,
@@ -126,10 +152,48 @@ extension LockerCommand {
         do {
             try await execute()
         } catch let refused as Refused {
-            FileHandle.standardError.write(Data("amtomat: \(refused.message)\n".utf8))
+            if options.json {
+                printJSONError(refused.message, code: refused.code)
+            } else {
+                FileHandle.standardError.write(Data("amtomat: \(refused.message)\n".utf8))
+            }
             throw ExitCode(refused.code)
         }
     }
+}
+
+/// A compartment as a person names it: its number (11) or the label on its door (C3).
+struct CompartmentRef: ExpressibleByArgument, Sendable {
+    var text: String
+    init?(argument: String) {
+        let trimmed = argument.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { return nil }
+        text = trimmed
+    }
+}
+
+extension GlobalOptions {
+    /// Finds the compartment a person named; a number that is also some other compartment's label
+    /// means the number.
+    func resolve(_ ref: CompartmentRef) async throws -> CompartmentView {
+        let all = try await get("/status", as: StatusView.self).compartments
+        if let n = Int(ref.text), let c = all.first(where: { $0.id.rawValue == n }) { return c }
+        if let c = all.first(where: { $0.label.caseInsensitiveCompare(ref.text) == .orderedSame }) { return c }
+        let examples = all.prefix(3).map { compartmentName($0.id, label: $0.label) }.joined(separator: ", ")
+        throw Refused(message: "The locker has no compartment '\(ref.text)'; give its number or the label on its door (for example \(examples)), see 'amtomat status'.", code: 66)
+    }
+}
+
+/// "1 day", "3 days".
+func counted(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
+    "\(n) \(n == 1 ? singular : plural ?? singular + "s")"
+}
+
+/// A duration as people say it: "45 s", "3 min 12 s", "2 h 5 min".
+func spoken(seconds: Int) -> String {
+    if seconds < 60 { return "\(seconds) s" }
+    if seconds < 3600 { return "\(seconds / 60) min" + (seconds % 60 == 0 ? "" : " \(seconds % 60) s") }
+    return "\(seconds / 3600) h" + ((seconds % 3600) / 60 == 0 ? "" : " \((seconds % 3600) / 60) min")
 }
 
 func progress(_ text: String) {
@@ -143,6 +207,7 @@ func encodePath(_ s: String) -> String {
 extension DocumentKind: ExpressibleByArgument {}
 extension SizeClass: ExpressibleByArgument {}
 extension DocumentState: ExpressibleByArgument {}
+extension NoticeLanguage: ExpressibleByArgument {}
 
 /// Dates as clerks in Germany and scripts both read them: 2026-12-10 14:30 (local time).
 func shown(_ date: Date, seconds: Bool = false) -> String {
@@ -154,7 +219,7 @@ func shown(_ date: Date, seconds: Bool = false) -> String {
 
 func describe(_ d: DocumentView) -> String {
     var parts = ["\(d.reference)", d.kind.displayName, d.state.rawValue]
-    if let c = d.compartment { parts.append("compartment \(c)") }
+    if let c = d.compartment { parts.append("compartment \(compartmentName(c, label: d.label))") }
     if let e = d.expiresAt, d.state == .ready || d.state == .expired { parts.append("until \(shown(e))") }
     if d.state == .ready && !d.codeIssued { parts.append("NO CODE — run 'amtomat reissue \(d.reference)'") }
     if d.codeBlocked { parts.append("code blocked after wrong dates of birth — reissue") }

@@ -15,9 +15,9 @@ struct Raffle: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, draw and close the voucher raffle.",
         discussion: """
-        Draw verifiably: the draw prints the number of tickets, the SHA-256 of the sorted ticket list,
-        the seed and the method. Anyone who runs 'amtomat raffle draw' again with the same --seed on the
-        same tickets gets the same winners. Close the raffle once the prizes are handed out: that deletes
+        Draw verifiably: the draw prints the number of tickets, the SHA-256 of the sorted ticket list, \
+        the seed and the method. Anyone who runs 'amtomat raffle draw' again with the same --seed on the \
+        same tickets gets the same winners. Close the raffle once the prizes are handed out: that deletes \
         every ticket.
         """,
         subcommands: [RaffleList.self, RaffleDrawCommand.self, RaffleRemove.self, RaffleClose.self])
@@ -37,8 +37,8 @@ struct SurveyReportCommand: LockerCommand {
         commandName: "report",
         abstract: "Show the survey's answers: counts, bars, satisfaction score and response rate.",
         discussion: """
-        The response rate is responses / pickups, where pickups are the documents collected in the same
-        days. Every report is recorded in the audit log: a period of a single quiet day could reveal
+        The response rate is responses / pickups, where pickups are the documents collected in the same \
+        days. Every report is recorded in the audit log: a period of a single quiet day could reveal \
         one person's answers, so report on weeks or months.
 
         Examples:
@@ -54,7 +54,12 @@ struct SurveyReportCommand: LockerCommand {
     @Flag(help: "Print CSV: one row per question and option with its count.") var csv = false
     @Option(help: ArgumentHelp("Write a self-contained HTML report to this file.", valueName: "file")) var html: String?
 
+    static let languages = ["de", "en", "tr", "uk", "ar"]
+
     func validate() throws {
+        guard Self.languages.contains(language) else {
+            throw ValidationError("The report is written in de, en, tr, uk or ar, not '\(language)'; choose one with --language.")
+        }
         try validateDay(from, option: "--from")
         try validateDay(to, option: "--to")
         if let from, let to, from > to { throw ValidationError("--from \(from) is after --to \(to); swap them.") }
@@ -70,8 +75,10 @@ struct SurveyReportCommand: LockerCommand {
         let report = try await options.get("/survey/report?" + query.joined(separator: "&"), as: SurveyReport.self)
         if options.json { return try options.printJSON(report) }
         if csv { return print(SurveyReportFormat.csv(report), terminator: "") }
+        let status = try await options.get("/status", as: StatusView.self)
+        let place = SurveyReportFormat.Place(locker: status.locker, office: status.office)
         if let html {
-            let page = SurveyReportFormat.html(report, generated: Date())
+            let page = SurveyReportFormat.html(report, generated: Date(), place: place)
             do {
                 try page.write(toFile: html, atomically: true, encoding: .utf8)
             } catch {
@@ -80,7 +87,7 @@ struct SurveyReportCommand: LockerCommand {
             print("Wrote the report (\(report.responses) response\(report.responses == 1 ? "" : "s")) to \(html).")
             return
         }
-        print(SurveyReportFormat.text(report), terminator: "")
+        print(SurveyReportFormat.text(report, place: place), terminator: "")
     }
 }
 
@@ -95,7 +102,7 @@ struct SurveyPurge: LockerCommand {
         commandName: "purge",
         abstract: "Delete the survey answers of every day before a date.",
         discussion: """
-        Keep the report (for example the HTML file) first: the answers are gone afterwards. The privacy
+        Keep the report (for example the HTML file) first: the answers are gone afterwards. The privacy \
         notice promises deletion after two years.
 
         Example:
@@ -141,14 +148,14 @@ struct RaffleDrawCommand: LockerCommand {
         commandName: "draw",
         abstract: "Draw the winners verifiably and print everything needed to repeat the draw.",
         discussion: """
-        Each ticket's HMAC-SHA256 keyed with the seed decides its place; the lowest N win. Without --seed
-        the daemon draws 32 random bytes. A second person repeats the draw with the printed seed and gets
-        the same winners as long as the ticket list (see its SHA-256) is the same. Every draw, with its
+        Each ticket's HMAC-SHA256 keyed with the seed decides its place; the lowest N win. Without --seed \
+        the daemon draws 32 random bytes. A second person repeats the draw with the printed seed and gets \
+        the same winners as long as the ticket list (see its SHA-256) is the same. Every draw, with its \
         seed and winners, is recorded in the audit log.
 
         Examples:
           amtomat raffle draw --winners 3
-          amtomat raffle draw --winners 3 --seed 5f0c…  (the 64 hex digits of the first draw)
+          amtomat raffle draw --winners 3 --seed 5f0c…
         """)
     @OptionGroup var options: GlobalOptions
     @Option(help: "How many winners to draw.") var winners: Int
@@ -209,16 +216,11 @@ struct RaffleClose: LockerCommand {
 // MARK: - Formats
 
 enum SurveyReportFormat {
-    static func period(_ r: SurveyReport) -> String {
-        switch (r.from, r.to) {
-        case (nil, nil): "all days"
-        case let (from?, nil): "from \(from)"
-        case let (nil, to?): "until \(to)"
-        case let (from?, to?): from == to ? "on \(from)" : "\(from) to \(to)"
-        }
+    /// Where the survey was taken: the locker's name and the office (town) that runs it.
+    struct Place: Sendable {
+        var locker: String
+        var office: String?
     }
-
-    static func percent(_ share: Double) -> String { String(format: "%.1f %%", share * 100) }
 
     /// A bar of `width` cells for a share of 0...1, in eighths of a cell.
     static func bar(_ share: Double, width: Int = 30) -> String {
@@ -228,30 +230,33 @@ enum SurveyReportFormat {
         return text + String(repeating: " ", count: width - text.count)
     }
 
+    /// A label padded to `width` characters, never cut. It is wrapped in Unicode directional
+    /// isolates (FSI … PDI), so that an Arabic label stays in its cell and the bar after it is not
+    /// pulled to the other side of the line by the terminal's bidirectional layout.
     static func pad(_ s: String, _ width: Int) -> String {
-        let cut = s.count > width ? String(s.prefix(width - 1)) + "…" : s
-        return cut + String(repeating: " ", count: max(0, width - cut.count))
+        "\u{2068}" + s + "\u{2069}" + String(repeating: " ", count: max(0, width - s.count))
     }
 
-    static func text(_ r: SurveyReport) -> String {
-        var out = "Survey report · \(period(r))\n"
-        out += "Responses: \(r.responses) · pickups: \(r.pickups) · response rate: \(r.responseRate.map(percent) ?? "–")\n"
+    static func text(_ r: SurveyReport, place: Place) -> String {
+        let t = ReportTexts.forLanguage(r.language)
+        var out = "\(t.title) · \(place.locker)\(place.office.map { " · \($0)" } ?? "")\n"
+        out += "\(t.period): \(t.period(from: r.from, to: r.to))\n"
+        out += "\(t.responses): \(r.responses) · \(t.pickups): \(r.pickups) · \(t.responseRate): \(r.responseRate.map(t.percent) ?? "–")\n"
         if let s = r.satisfaction {
-            out += "Satisfaction: mean \(String(format: "%.2f", s.mean)) of 5 · \(percent(s.satisfiedShare)) answered 4 or 5 (\(s.answers) answer\(s.answers == 1 ? "" : "s"))\n"
+            out += "\(t.satisfactionMean): \(t.number(s.mean, decimals: 2)) · \(t.satisfiedShare): \(t.percent(s.satisfiedShare)) (\(t.answers(s.answers)))\n"
         }
-        if r.definitionMissing { out += "survey.json is missing on the daemon: questions and options are shown by their ids.\n" }
-        if r.responses > 0 && r.responses < 5 {
-            out += "Only \(r.responses) response\(r.responses == 1 ? "" : "s"): single answers may be recognisable; do not publish this period.\n"
-        }
-        let labelWidth = min(36, max(8, r.questions.flatMap(\.options).map(\.label.count).max() ?? 8))
+        if r.definitionMissing { out += t.definitionMissing + "\n" }
+        if r.responses > 0 && r.responses < 5 { out += t.fewResponses(r.responses) + "\n" }
         for q in r.questions {
+            let labelWidth = max(8, q.options.map(\.label.count).max() ?? 8)
             out += "\n\(q.title)\n"
-            var summary = "  \(q.answered) answer\(q.answered == 1 ? "" : "s")"
-            if q.type == "multi" { summary += ", several options possible" }
-            if let mean = q.mean { summary += " · mean \(String(format: "%.2f", mean))" }
+            var summary = "  \(t.answers(q.answered))"
+            if q.type == "multi" { summary += ", " + t.severalOptions }
+            if let mean = q.mean { summary += " · " + t.fill(t.meanOfFive, t.number(mean, decimals: 2)) }
             out += summary + "\n"
             for o in q.options {
-                out += "  \(pad(o.label, labelWidth)) \(bar(o.share)) \(String(format: "%5d", o.count))  \(String(format: "%5.1f", o.share * 100)) %\n"
+                let count = String(repeating: " ", count: max(0, 5 - "\(o.count)".count)) + "\(o.count)"
+                out += "  \(pad(o.label, labelWidth)) \(bar(o.share)) \(count)  \(t.percent(o.share))\n"
             }
         }
         return out
@@ -287,55 +292,40 @@ enum SurveyReportFormat {
         return out
     }
 
-    /// German number formatting for the council: decimal comma.
-    static func german(_ value: Double, decimals: Int) -> String {
-        String(format: "%.\(decimals)f", value).replacingOccurrences(of: ".", with: ",")
-    }
-
-    static func germanPercent(_ share: Double) -> String { german(share * 100, decimals: 1) + " %" }
-
-    static func germanDate(_ day: String) -> String {
-        let p = day.split(separator: "-")
-        return p.count == 3 ? "\(p[2]).\(p[1]).\(p[0])" : day
-    }
-
-    static func germanPeriod(_ r: SurveyReport) -> String {
-        switch (r.from, r.to) {
-        case (nil, nil): "alle Tage"
-        case let (from?, nil): "ab \(germanDate(from))"
-        case let (nil, to?): "bis \(germanDate(to))"
-        case let (from?, to?): from == to ? germanDate(from) : "\(germanDate(from)) bis \(germanDate(to))"
-        }
-    }
-
     /// A horizontal bar chart as inline SVG. It is hidden from screen readers: the table after it
     /// carries the same numbers.
-    static func svg(_ q: SurveyReport.Question) -> String {
-        let rowHeight = 30, labelWidth = 300, barWidth = 280, valueWidth = 110
+    static func svg(_ q: SurveyReport.Question, _ t: ReportTexts) -> String {
+        // Wide enough for the longest label: labels are never cut.
+        let rowHeight = 30, barWidth = 280, valueWidth = 130
+        let labelWidth = max(300, (q.options.map(\.label.count).max() ?? 0) * 8 + 20)
         let width = labelWidth + barWidth + valueWidth
         let height = q.options.count * rowHeight + 10
         var s = "<svg class=\"chart\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" aria-hidden=\"true\" focusable=\"false\" xmlns=\"http://www.w3.org/2000/svg\">"
         for (i, o) in q.options.enumerated() {
             let y = 5 + i * rowHeight
-            let label = o.label.count > 42 ? String(o.label.prefix(41)) + "…" : o.label
+            let label = o.label
             let w = max(o.count > 0 ? 2 : 0, Int((o.share * Double(barWidth)).rounded()))
             s += "<text x=\"\(labelWidth - 10)\" y=\"\(y + 19)\" text-anchor=\"end\">\(escape(label))</text>"
             s += "<rect x=\"\(labelWidth)\" y=\"\(y + 4)\" width=\"\(barWidth)\" height=\"20\" class=\"track\"/>"
             if w > 0 { s += "<rect x=\"\(labelWidth)\" y=\"\(y + 4)\" width=\"\(w)\" height=\"20\" class=\"bar\"/>" }
-            s += "<text x=\"\(labelWidth + barWidth + 8)\" y=\"\(y + 19)\">\(o.count) (\(germanPercent(o.share)))</text>"
+            s += "<text x=\"\(labelWidth + barWidth + 8)\" y=\"\(y + 19)\">\(o.count) (\(escape(t.percent(o.share))))</text>"
         }
         return s + "</svg>"
     }
 
-    static func html(_ r: SurveyReport, generated: Date) -> String {
-        let labelLang = r.language == "de" ? "" : " lang=\"\(escape(r.language))\" dir=\"auto\""
+    static func html(_ r: SurveyReport, generated: Date, place: Place) -> String {
+        let t = ReportTexts.forLanguage(r.language)
+        let lang = escape(r.language)
+        let dir = r.language == "ar" ? "rtl" : "ltr"
+        let period = escape(t.period(from: r.from, to: r.to))
+        let heading = escape("\(t.title) – \(place.locker)")
         var h = """
             <!DOCTYPE html>
-            <html lang="de">
+            <html lang="\(lang)" dir="\(dir)">
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Zufriedenheitsbefragung Amt-o-Mat – \(escape(germanPeriod(r)))</title>
+            <title>\(heading) – \(period)</title>
             <style>
             body { font-family: system-ui, "Segoe UI", Arial, sans-serif; color: #111; background: #fff; line-height: 1.5; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; }
             h1 { font-size: 1.8rem; margin-bottom: .25rem; }
@@ -360,47 +350,47 @@ enum SurveyReportFormat {
             </head>
             <body>
             <main>
-            <h1>Zufriedenheitsbefragung am Amt-o-Mat</h1>
-            <p class="lead">Zeitraum: \(escape(germanPeriod(r)))</p>
+            <h1>\(heading)</h1>
+            <p class="lead">\(place.office.map { escape($0) + " · " } ?? "")\(escape(t.period)): \(period)</p>
             <ul class="figures">
-            <li>Antworten<strong>\(r.responses)</strong></li>
-            <li>Abholungen<strong>\(r.pickups)</strong></li>
-            <li>Rücklaufquote<strong>\(r.responseRate.map(germanPercent) ?? "–")</strong></li>
+            <li>\(escape(t.responses))<strong>\(r.responses)</strong></li>
+            <li>\(escape(t.pickups))<strong>\(r.pickups)</strong></li>
+            <li>\(escape(t.responseRate))<strong>\(r.responseRate.map(t.percent) ?? "–")</strong></li>
 
             """
         if let s = r.satisfaction {
-            h += "<li>Zufriedenheit (Mittelwert, 1–5)<strong>\(german(s.mean, decimals: 2))</strong></li>\n"
-            h += "<li>zufrieden oder sehr zufrieden (4–5)<strong>\(germanPercent(s.satisfiedShare))</strong></li>\n"
+            h += "<li>\(escape(t.satisfactionMean))<strong>\(t.number(s.mean, decimals: 2))</strong></li>\n"
+            h += "<li>\(escape(t.satisfiedShare))<strong>\(t.percent(s.satisfiedShare))</strong></li>\n"
         }
         h += "</ul>\n"
         if r.responses > 0 && r.responses < 5 {
-            h += "<p class=\"note\">Nur \(r.responses) Antwort\(r.responses == 1 ? "" : "en") in diesem Zeitraum: einzelne Antworten könnten einer Person zugeordnet werden. Bitte nicht veröffentlichen.</p>\n"
+            h += "<p class=\"note\">\(escape(t.fewResponses(r.responses)))</p>\n"
         }
         if r.definitionMissing {
-            h += "<p class=\"note\">Die Fragebogen-Datei (survey.json) fehlt: Fragen und Antworten erscheinen mit ihren Kennungen.</p>\n"
+            h += "<p class=\"note\">\(escape(t.definitionMissing))</p>\n"
         }
         for (i, q) in r.questions.enumerated() {
             let id = "q\(i + 1)"
-            h += "<section aria-labelledby=\"\(id)\">\n<h2 id=\"\(id)\"\(labelLang)>\(escape(q.title))</h2>\n"
-            var info = "\(q.answered) Antwort\(q.answered == 1 ? "" : "en")"
-            if q.type == "multi" { info += " · Mehrfachnennungen möglich, Anteile beziehen sich auf die Antwortenden" }
-            if let mean = q.mean { info += " · Mittelwert \(german(mean, decimals: 2)) von 5" }
-            if let share = q.satisfiedShare { info += " · \(germanPercent(share)) zufrieden oder sehr zufrieden" }
-            h += "<p>\(info)</p>\n"
-            if q.answered > 0 { h += "<figure>\(svg(q))</figure>\n" }
-            h += "<table>\n<caption>Antworten auf „\(escape(q.title))“</caption>\n"
-            h += "<thead><tr><th scope=\"col\">Antwort</th><th scope=\"col\">Anzahl</th><th scope=\"col\">Anteil</th></tr></thead>\n<tbody>\n"
+            h += "<section aria-labelledby=\"\(id)\">\n<h2 id=\"\(id)\">\(escape(q.title))</h2>\n"
+            var info = t.answers(q.answered)
+            if q.type == "multi" { info += " · " + t.severalOptions }
+            if let mean = q.mean { info += " · " + t.fill(t.meanOfFive, t.number(mean, decimals: 2)) }
+            if let share = q.satisfiedShare { info += " · " + t.fill(t.satisfiedSuffix, t.percent(share)) }
+            h += "<p>\(escape(info))</p>\n"
+            if q.answered > 0 { h += "<figure>\(svg(q, t))</figure>\n" }
+            h += "<table>\n<caption>\(escape(t.fill(t.answersTo, q.title)))</caption>\n"
+            h += "<thead><tr><th scope=\"col\">\(escape(t.answer))</th><th scope=\"col\">\(escape(t.count))</th><th scope=\"col\">\(escape(t.share))</th></tr></thead>\n<tbody>\n"
             for o in q.options {
-                h += "<tr><th scope=\"row\"\(labelLang)>\(escape(o.label))</th><td class=\"n\">\(o.count)</td><td class=\"n\">\(germanPercent(o.share))</td></tr>\n"
+                h += "<tr><th scope=\"row\">\(escape(o.label))</th><td class=\"n\">\(o.count)</td><td class=\"n\">\(escape(t.percent(o.share)))</td></tr>\n"
             }
             h += "</tbody>\n</table>\n</section>\n"
         }
-        let stamp = generated.formatted(.dateTime.year().month(.twoDigits).day(.twoDigits).hour().minute())
+        let stamp = t.moment(generated)
         h += """
             </main>
             <footer>
-            <p>Rücklaufquote = Antworten ÷ am Automaten abgeholte Dokumente im selben Zeitraum. Die Befragung ist anonym: gespeichert werden nur die Antworten und der Tag, ohne Bezug zu Dokument, Fach, Code oder Uhrzeit.</p>
-            <p>Erstellt am \(escape(stamp)) mit <code>amtomat survey report</code>.</p>
+            <p>\(escape(t.rateExplained))</p>
+            <p>\(escape(t.fill(t.generated, stamp))) <code dir="ltr">amtomat survey report</code></p>
             </footer>
             </body>
             </html>

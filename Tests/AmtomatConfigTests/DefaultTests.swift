@@ -13,12 +13,12 @@ import Testing
             socketPath: "/run/amtomat/control.sock", socketGroup: nil,
             clerkGroup: "amtomat-clerk", technicianGroup: "amtomat-tech"))
         #expect(settings.kiosk == KioskSettings(host: "127.0.0.1", port: 8080, idleTimeoutSeconds: 60, demo: false))
-        #expect(settings.codes.length == 12)
+        #expect(settings.codes.length == 14)
         #expect(settings.codes.defaultHoldDays == 14)
         #expect(settings.codes.maxHoldDays == 28)
         #expect(settings.codes.secondFactor.kinds == [.passport, .idCard, .eIdCard])
         #expect(settings.codes.secondFactor.maxFailures == 5)
-        #expect(settings.throttle == TerminalThrottle.Policy(capacity: 5, refillSeconds: 1800))
+        #expect(settings.throttle == TerminalThrottle.Policy(capacity: 5, refillSeconds: 60, firstWaitSeconds: 5))
         #expect(settings.doors == DoorSettings(openTimeoutSeconds: 3, unlockRetries: 1, leftOpenAlarmSeconds: 120, debounceMilliseconds: 30))
         #expect(settings.office == OfficeContact(name: "Bürgerbüro", phone: "", hours: ""))
 
@@ -74,6 +74,7 @@ import Testing
             [throttle]
             free_attempts = 3
             refill_seconds = 900.5
+            first_wait_seconds = 2.5
 
             [doors]
             open_timeout_seconds = 2.5
@@ -108,7 +109,7 @@ import Testing
             kiosk: KioskSettings(host: "::1", port: 0, idleTimeoutSeconds: 90, demo: false),
             codes: CodeSettings(length: 14, defaultHoldDays: 10, maxHoldDays: 21,
                                 secondFactor: SecondFactorPolicy(kinds: [.passport, .residencePermit], maxFailures: 3)),
-            throttle: TerminalThrottle.Policy(capacity: 3, refillSeconds: 900.5),
+            throttle: TerminalThrottle.Policy(capacity: 3, refillSeconds: 900.5, firstWaitSeconds: 2.5),
             doors: DoorSettings(openTimeoutSeconds: 2.5, unlockRetries: 2, leftOpenAlarmSeconds: 300, debounceMilliseconds: 40),
             office: OfficeContact(name: "Bürgerbüro Willich", phone: "02154 949-0", hours: "Mo–Fr 8–12 Uhr")))
         #expect(configuration.locker.compartments == [CompartmentDescription(

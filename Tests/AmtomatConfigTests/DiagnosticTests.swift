@@ -196,7 +196,7 @@ import Testing
 
     @Test func unknownKeyWithoutSuggestionListsTheKnownOnes() {
         let text = "[kiosk]\nfullscreen = true # <-\n" + minimalLocker
-        expectDiagnostic("unknown key 'fullscreen' in [kiosk]", in: text, fixMentions: "host, port, idle_timeout_seconds and demo")
+        expectDiagnostic("unknown key 'fullscreen' in [kiosk]", in: text, fixMentions: "host, port, idle_timeout_seconds, demo")
     }
 
     @Test func unknownKeyInsideAnInlineTableHasItsColumn() {
@@ -302,7 +302,8 @@ import Testing
         expectDiagnostic("8-digit pickup codes are too easy to guess", in: text)
         let found = try #require(diagnostic("too easy to guess", in: text))
         let bound = GuessingBound(codeLength: 8, holdDays: 28, throttle: TerminalThrottle.Policy(), secondFactorAttempts: 5)
-        #expect(found.problem.contains("8.2e-03"))
+        #expect(abs(bound.chanceWithoutSecondFactor - 40_329.0 * 608 / 1e8) < 1e-9)
+        #expect(found.problem.contains("allows 40329 wrong codes") && found.problem.contains("2.5e-01 (about 1 in 4)"))
         #expect(found.fix.contains("length = \(bound.shortestSafeCodeLength) or more"))
     }
 

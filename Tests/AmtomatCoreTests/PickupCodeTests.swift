@@ -92,4 +92,14 @@ struct PickupCodeTests {
         #expect(!p.required(for: .drivingLicence) && !p.required(for: .other))
         #expect(p.maxFailures == 5)
     }
+
+    @Test("dates of birth in the future or more than 120 years back are implausible")
+    func plausibleDatesOfBirth() throws {
+        let today = try #require(DateOfBirth("2026-11-30"))
+        #expect(try #require(DateOfBirth("2031-01-01")).implausibility(today: today)?.contains("future") == true)
+        #expect(try #require(DateOfBirth("2026-12-01")).implausibility(today: today) != nil, "tomorrow")
+        #expect(try #require(DateOfBirth("2026-11-30")).implausibility(today: today) == nil, "a newborn's passport")
+        #expect(try #require(DateOfBirth("1906-11-30")).implausibility(today: today) == nil, "exactly 120")
+        #expect(try #require(DateOfBirth("1905-11-30")).implausibility(today: today)?.contains("121 years old") == true)
+    }
 }

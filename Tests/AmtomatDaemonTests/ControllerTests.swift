@@ -72,7 +72,7 @@ struct ControllerTests {
     func fullFlow() async throws {
         let rig = try await Rig()
         let issued = try await rig.deposit("F-1")
-        #expect(issued.code.count == 12)
+        #expect(issued.code.count == 14)
         #expect(try rig.state("F-1") == .ready)
         let again = try await rig.controller.awaitCode(reference: "F-1", timeout: .milliseconds(10))
         #expect(again.status == .noCode, "the clerk sees the code exactly once")
@@ -87,7 +87,7 @@ struct ControllerTests {
         #expect(status?.result == .collected && status?.surveyToken != nil)
 
         let reuse = try await rig.controller.pickup(code: issued.code, dateOfBirth: nil)
-        #expect(reuse.result == .rejected, "a code works once")
+        #expect(reuse.result == .gone && reuse.gone?.state == .collected, "a code works once, then says it was used")
         #expect(!rig.logs.text.contains(issued.code), "the code never reaches a log")
         let audit = try rig.store.auditLog().map(\.action)
         #expect(audit == ["reserve", "open-for-loading", "door-opened", "loaded", "pickup-open", "door-opened", "collected"])
@@ -126,14 +126,41 @@ struct ControllerTests {
 
     @Test("the terminal slows down for everybody, but no citizen's code is locked by someone else's failures")
     func throttleIsTheTerminals() async throws {
-        let rig = try await Rig(throttle: .init(capacity: 3, refillSeconds: 600))
+        let rig = try await Rig(throttle: .init(capacity: 3, refillSeconds: 60, firstWaitSeconds: 30))
         let issued = try await rig.deposit("F-1")
-        for _ in 0..<3 { #expect(try await rig.controller.pickup(code: "000000000000", dateOfBirth: nil).result == .rejected) }
+        var left: [Int?] = []
+        for _ in 0..<3 {
+            let r = try await rig.controller.pickup(code: "00000000000000", dateOfBirth: nil)
+            #expect(r.result == .rejected)
+            left.append(r.attemptsLeft)
+        }
+        #expect(left == [2, 1, 0])
         let slowed = try await rig.controller.pickup(code: issued.code, dateOfBirth: nil)
-        #expect(slowed.result == .slowed && slowed.retryAfterSeconds == 600)
+        #expect(slowed.result == .slowed && slowed.retryAfterSeconds == 30)
+        #expect(await rig.controller.terminalStatus() == TerminalStatus(slowedSeconds: 30, attemptsLeft: 0))
         #expect(rig.logs.text.contains("Burst of failed pickup attempts"))
-        rig.clock.advance(seconds: 600)
+        rig.clock.advance(seconds: 30)
         #expect(try await rig.controller.pickup(code: issued.code, dateOfBirth: nil).result == .open, "the code itself was never locked")
+    }
+
+    @Test("the throttle lives in the database: a restarted controller grants no fresh attempts; a clerk's reset is audited")
+    func throttleSurvivesRestart() async throws {
+        let database = try AppDatabase.inMemory()
+        let policy = TerminalThrottle.Policy(capacity: 3, refillSeconds: 60, firstWaitSeconds: 30)
+        let first = try await Rig(database: database, throttle: policy)
+        for _ in 0..<3 { _ = try await first.controller.pickup(code: "00000000000000", dateOfBirth: nil) }
+        await first.controller.stop()
+        let second = try await Rig(database: database, sim: SimulatedLocker(compartments: Rig.locker.compartments.map(\.id), springDelay: .milliseconds(5)),
+                                   throttle: policy)
+        second.clock.advance(seconds: 10)
+        #expect(await second.controller.terminalStatus() == TerminalStatus(slowedSeconds: 20, attemptsLeft: 0))
+        #expect(try await second.controller.pickup(code: "00000000000000", dateOfBirth: nil).result == .slowed)
+        #expect(try await second.controller.resetThrottle(by: Actor("clerk1")) == TerminalStatus(slowedSeconds: 0, attemptsLeft: 3))
+        #expect(try second.store.auditLog().contains { $0.action == "throttle-reset" && $0.osUser == "clerk1" })
+        let third = try await Rig(database: database, sim: SimulatedLocker(compartments: Rig.locker.compartments.map(\.id), springDelay: .milliseconds(5)),
+                                  throttle: policy)
+        third.clock.advance(seconds: 10)
+        #expect(await third.controller.terminalStatus() == TerminalStatus(slowedSeconds: 0, attemptsLeft: 3), "the reset is saved too")
     }
 
     @Test("documents past their hold period expire and their codes stop working; extend brings them back")
@@ -141,8 +168,9 @@ struct ControllerTests {
         let rig = try await Rig()
         let issued = try await rig.deposit("F-1")
         rig.clock.advance(days: 14, seconds: 1)
-        #expect(try await rig.controller.pickup(code: issued.code, dateOfBirth: nil).result == .rejected,
-                "expired codes fail even before the sweep runs")
+        let late = try await rig.controller.pickup(code: issued.code, dateOfBirth: nil)
+        #expect(late.result == .gone && late.gone?.state == .expired && late.office != nil,
+                "expired codes no longer open, even before the sweep runs, and say why")
         #expect(try await rig.controller.sweep() == 1)
         #expect(try rig.state("F-1") == .expired)
         await #expect(throws: ServiceError.self) { try await rig.controller.extend(reference: "F-1", days: 30, by: Actor("c")) }
@@ -163,6 +191,48 @@ struct ControllerTests {
         #expect(try await rig.controller.withdraw(reference: "B", by: Actor("c")).state == .withdrawn)
         await #expect(throws: (any Error).self) { try await rig.controller.returnExpired(reference: "B", by: Actor("c")) }
         #expect(try rig.store.compartments().allSatisfy { $0.state == .free })
+    }
+
+    @Test("codes of finished documents are recognised for remember_finished_days, not counted as guesses, then forgotten")
+    func finishedCodesAreRememberedThenForgotten() async throws {
+        let rig = try await Rig(throttle: .init(capacity: 2, refillSeconds: 600))
+        let collected = try await rig.deposit("G-1")
+        let withdrawn = try await rig.deposit("G-2")
+        let returned = try await rig.deposit("G-3")
+        let open = try await rig.controller.pickup(code: collected.code, dateOfBirth: nil)
+        #expect(open.result == .open)
+        try rig.sim.closeDoor(collected.compartment)
+        #expect(try await rig.eventually { try rig.state("G-1") == .collected })
+        _ = try await rig.controller.withdraw(reference: "G-2", by: Actor("clerk"))
+        try rig.sim.closeDoor(withdrawn.compartment)
+        rig.clock.advance(days: 15)
+        try await rig.controller.sweep()
+        let expired = try await rig.controller.pickup(code: returned.code, dateOfBirth: nil)
+        #expect(expired.result == .gone && expired.gone?.state == .expired)
+        _ = try await rig.controller.returnExpired(reference: "G-3", by: Actor("clerk"))
+        try rig.sim.closeDoor(returned.compartment)
+        #expect(try await rig.eventually { try rig.state("G-3") == .returned && rig.state("G-2") == .withdrawn })
+
+        // Five answers in a row, but only two free attempts: none of them counted as a guess.
+        for (code, state) in [(collected.code, DocumentState.collected), (withdrawn.code, .withdrawn), (returned.code, .returned),
+                              (collected.code, .collected), (returned.code, .returned)] {
+            let r = try await rig.controller.pickup(code: code, dateOfBirth: nil)
+            #expect(r.result == .gone && r.gone?.state == state && r.office?.name == "Bürgerbüro", "\(r)")
+        }
+        #expect(await rig.controller.terminalFreeAttempts() == 2)
+        let at = try #require(try await rig.controller.pickup(code: collected.code, dateOfBirth: nil).gone?.at)
+        #expect(abs(at.timeIntervalSince(rig.clock.now) + 15 * 86_400) < 5, "collected when the door closed, 15 days ago")
+
+        // 60 days after it finished, the digest is deleted and the code reads like any wrong code.
+        rig.clock.advance(days: 46)
+        try await rig.controller.sweep()
+        #expect(try await rig.controller.pickup(code: collected.code, dateOfBirth: nil).result == .rejected)
+        #expect(try await rig.controller.pickup(code: returned.code, dateOfBirth: nil).result == .gone, "returned only 46 days ago")
+        let hasher = SecretHasher(keyBytes: [UInt8](repeating: 3, count: 32))   // the rig's key
+        let digest = { (code: String) in hasher.codeDigest(PickupCode(typed: code, length: 12)!) }
+        #expect(try rig.store.finishedCode(codeDigest: digest(collected.code)) == nil, "deleted 61 days after it finished")
+        #expect(try rig.store.finishedCode(codeDigest: digest(withdrawn.code)) == nil)
+        #expect(try rig.store.finishedCode(codeDigest: digest(returned.code))?.state == .returned)
     }
 
     @Test("a jammed lock at pickup: retried, then the compartment is blocked and the citizen sent to the office")

@@ -69,7 +69,10 @@ final class DaemonProcess: @unchecked Sendable {
     private var process: Process?
     let logPath: String
 
-    init(extraConfig: String = "", compartments: Int = 6, directory: URL? = nil) throws {
+    /// - Parameters:
+    ///   - labelled: give compartments door labels "A1", "B1", … (column letter, row number).
+    init(extraConfig: String = "", compartments: Int = 6, directory: URL? = nil,
+         labelled: Bool = false, leftOpenAlarmSeconds: Int = 120) throws {
         let dir = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("amtomat-e2e-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         chmod(dir.path, 0o755)
@@ -99,9 +102,11 @@ final class DaemonProcess: @unchecked Sendable {
             demo = true
             [doors]
             open_timeout_seconds = 0.5
+            left_open_alarm_seconds = \(leftOpenAlarmSeconds)
             [throttle]
             free_attempts = 3
-            refill_seconds = 600
+            first_wait_seconds = 30
+            refill_seconds = 60
             [office]
             name = "Bürgerbüro Test"
             phone = "0000 1"
@@ -113,6 +118,7 @@ final class DaemonProcess: @unchecked Sendable {
                 toml += """
                 [[compartment]]
                 id = \(i)
+                \(labelled ? "label = \"\(["A", "B", "C"][(i - 1) % 3])\((i - 1) / 3 + 1)\"" : "")
                 column = \((i - 1) % 3 + 1)
                 row = \((i - 1) / 3 + 1)
                 size = "\(i <= 3 ? "S" : "L")"
@@ -198,6 +204,11 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// Deposits with the real CLI, closing the simulated door when the CLI says which compartment opened.
     func deposit(_ reference: String, kind: String = "driving-licence", size: String = "S", extra: [String] = []) throws -> CodeIssued {
+        try APIJSON.decoder().decode(CodeIssued.self, from: try depositJSON(reference, kind: kind, size: size, extra: extra))
+    }
+
+    /// `amtomat --json deposit …` with the door closed for the clerk; what the CLI printed.
+    func depositJSON(_ reference: String, kind: String, size: String, extra: [String]) throws -> Data {
         let amtomat = binaryDirectory.appendingPathComponent("amtomat").path
         let out = directory.appendingPathComponent("deposit-\(reference).out")
         let err = directory.appendingPathComponent("deposit-\(reference).err")
@@ -223,8 +234,7 @@ final class DaemonProcess: @unchecked Sendable {
         let closed = try cli(["sim", "close", compartment])
         guard closed.status == 0 else { throw DaemonFailed(log: closed.stderr) }
         p.waitUntilExit()
-        let data = try Data(contentsOf: out)
-        return try APIJSON.decoder().decode(CodeIssued.self, from: data)
+        return try Data(contentsOf: out)
     }
 
     func pickup(_ code: String, dateOfBirth: String? = nil) async throws -> (Int, PickupResponse) {

@@ -16,7 +16,7 @@ struct EndToEndTests {
         let daemon = try DaemonProcess()
         try daemon.start()
         let issued = try daemon.deposit("P-2026-1", kind: "passport", size: "S", extra: ["--date-of-birth", "1984-03-27"])
-        #expect(issued.code.count == 12)
+        #expect(issued.code.count == 14)
 
         var (status, response) = try await daemon.pickup(issued.code)
         #expect(status == 200 && response.result == .secondFactor)
@@ -75,10 +75,12 @@ struct EndToEndTests {
         #expect(try APIJSON.decoder().decode([DocumentView].self, from: Data(list.stdout.utf8)).map(\.reference) == ["F-1"])
         let withdraw = try daemon.cli(["withdraw", "F-1"])
         #expect(withdraw.status == 0 && withdraw.stdout.contains("is open"))
-        #expect(try await daemon.pickup(second.code).1.result == .rejected)
+        let late = try await daemon.pickup(second.code)
+        #expect(late.0 == 410 && late.1.result == .gone && late.1.gone?.state == .withdrawn && late.1.office != nil,
+                "the withdrawn document's code says where it went")
         let status = try daemon.cli(["--json", "status"])
         let view = try APIJSON.decoder().decode(StatusView.self, from: Data(status.stdout.utf8))
-        #expect(view.compartments.count == 6 && view.roles == ["clerk", "technician"])
+        #expect(view.compartments.count == 6 && view.roles == ["clerk", "notifier", "technician"])
         let rival = try run(binaryDirectory.appendingPathComponent("amtomatd").path, ["--config", daemon.configPath])
         #expect(rival.status == 1 && rival.stderr.contains("Another amtomatd is already running"),
                 "a second daemon on the same state directory refuses to start: \(rival.stderr)")
@@ -98,7 +100,8 @@ struct EndToEndTests {
         }
         let reply = try await daemon.kiosk.send(.POST, "/api/pickup", json: PickupRequest(code: "111122223333"))
         #expect(reply.status == 429)
-        #expect(reply.headers.contains { $0.0.lowercased() == "retry-after" && Int($0.1) ?? 0 > 500 })
+        #expect(reply.headers.contains { $0.0.lowercased() == "retry-after" && (21...30).contains(Int($0.1) ?? 0) },
+                "a short wait (first_wait_seconds = 30), not half an hour")
         #expect(daemon.log().contains("Burst of failed pickup attempts"))
         let metrics = try await daemon.control.send(.GET, "/metrics", body: nil)
         let text = String(decoding: metrics.body, as: UTF8.self)

@@ -38,10 +38,12 @@ COMPARTMENTS = [
     (6, 3, 2, "M", False),
 ]
 
-OFFICE = {"name": "Bürgerbüro Test", "phone": "0000 123", "hours": "Mo 8–12"}
+OFFICE = {"name": "Bürgerbüro Test", "phone": "0000 123", "hours": "Mo 8–12", "hours_en": "Mon 8 am–12 noon"}
+# [kiosk] raffle_announcement, per language (German stands in for the others)
+RAFFLE_ANNOUNCEMENT = {"de": "Aushang im Foyer, jeden Monatsersten", "en": "Notice in the foyer, on the 1st of each month"}
 
 
-def config_text(tmp: Path, demo: bool = True, idle: int = 8) -> str:
+def config_text(tmp: Path, demo: bool = True, idle: int = 8, kiosk_extra=()) -> str:
     lines = [
         "[locker]",
         'name = "Testrathaus"',
@@ -55,13 +57,18 @@ def config_text(tmp: Path, demo: bool = True, idle: int = 8) -> str:
         "port = 0",
         f"demo = {'true' if demo else 'false'}",
         f"idle_timeout_seconds = {idle}",
+        "raffle_announcement = { " + ", ".join(f'{k} = "{v}"' for k, v in RAFFLE_ANNOUNCEMENT.items()) + " }",
+        *kiosk_extra,
+        # The kiosk tests type 12-digit codes; the default is 14 (docs/adr/0050).
+        "[codes]",
+        "length = 12",
         "[throttle]",
         "free_attempts = 3",
         "refill_seconds = 20",
         "[office]",
         f'name = "{OFFICE["name"]}"',
         f'phone = "{OFFICE["phone"]}"',
-        f'hours = "{OFFICE["hours"]}"',
+        f'hours = {{ de = "{OFFICE["hours"]}", en = "{OFFICE["hours_en"]}" }}',
     ]
     for cid, col, row, size, wheelchair in COMPARTMENTS:
         lines += [
@@ -79,11 +86,11 @@ def config_text(tmp: Path, demo: bool = True, idle: int = 8) -> str:
 class Daemon:
     """A running amtomatd plus helpers that drive it like a clerk (CLI) or a technician (demo API)."""
 
-    def __init__(self, tmp: Path, demo: bool = True, idle: int = 8):
+    def __init__(self, tmp: Path, demo: bool = True, idle: int = 8, kiosk_extra=()):
         self.tmp = tmp
         self.bin = bin_dir()
         self.config = tmp / "amtomat.toml"
-        self.config.write_text(config_text(tmp, demo=demo, idle=idle), encoding="utf-8")
+        self.config.write_text(config_text(tmp, demo=demo, idle=idle, kiosk_extra=kiosk_extra), encoding="utf-8")
         self.log = open(tmp / "daemon.log", "w+", encoding="utf-8")
         self.proc = subprocess.Popen(
             [str(self.bin / "amtomatd"), "--config", str(self.config)],
@@ -248,7 +255,9 @@ def driver():
     for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800",
               "--force-device-scale-factor=1", "--lang=de-DE", "--disable-extensions",
               "--no-first-run", "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--disable-default-apps", "--disable-gpu"]:
+              "--disable-sync", "--disable-default-apps", "--disable-gpu",
+              # As on the locker: the start screen's spoken hint plays without a touch first.
+              "--autoplay-policy=no-user-gesture-required"]:
         opts.add_argument(a)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # An explicit driver path keeps Selenium Manager from trying to download one.

@@ -131,13 +131,49 @@ class Kiosk:
         host = urlparse(self.daemon.url).netloc
         external = [u for u, _, _ in entries if urlparse(u).scheme in ("http", "https") and urlparse(u).netloc != host]
         assert not external, f"external resources on {name}: {external}"
-        # Static files of the page (API calls are tiny JSON and vary; they are counted too).
-        total = sum(max(t or 0, b or 0) for _, t, b in entries)
+        # Static files of the page (API calls are tiny JSON and vary; they are counted too). Speech audio
+        # (/api/speech/) is fetched phrase by phrase while it plays, so it is not page weight.
+        total = sum(max(t or 0, b or 0) for u, t, b in entries if not urlparse(u).path.startswith("/api/speech/"))
         assert total < PAGE_BUDGET_BYTES, f"{name}: {total} bytes transferred (budget {PAGE_BUDGET_BYTES})"
 
     def screenshot(self, name):
         if self.shots:
             self.d.save_screenshot(str(self.shots / f"{name}.png"))
+
+    def measure_screen(self, lang, large, setup):
+        """Puts the page on one screen through its own ES modules (`setup` is JavaScript that gets them as
+        s, ui, keypad, text, open_, office, thanks, survey, bye) and measures it against the 1280 x 800 viewport:
+        `out` lists actions off screen and anything sticking out sideways, `spill` the pixels of content
+        below the scrolling area."""
+        return self.d.execute_async_script("""
+            const [lang, large, done] = arguments;
+            Promise.all(['state', 'ui', 'keypad', 'text', 'screens/open', 'screens/office', 'screens/thanks',
+                         'survey', 'screens/bye', 'session'].map(m => import('/' + m + '.js')))
+            .then(([st, ui, keypad, text, open_, office, thanks, survey, bye, session]) => {
+              const s = st.state;
+              session.reset();
+              s.slowedUntil = 0;
+              s.visit.lang = lang;
+              document.documentElement.classList.toggle('large', large);
+              ui.applyLang();
+              (function (s, ui, keypad, text, open_, office, thanks, survey, bye) { SETUP })(
+                s, ui, keypad, text, open_, office, thanks, survey, bye);
+              setTimeout(() => {
+                const main = document.querySelector('#main');
+                const screen = [...document.querySelectorAll('.screen')].find(x => !x.hidden);
+                const out = [];
+                for (const el of screen.querySelectorAll('button, label.opt, .msg, .wait, #open-help')) {
+                  if (!el.checkVisibility()) continue;
+                  const r = el.getBoundingClientRect();
+                  const name = el.id || el.className || el.tagName;
+                  if (r.right > innerWidth + 0.5 || r.left < -0.5) out.push(name + ' sticks out sideways');
+                  else if (el.tagName === 'BUTTON' && (r.bottom > innerHeight + 0.5 || r.top < 0))
+                    out.push(name + ' off screen at y=' + Math.round(r.top));
+                }
+                if (document.documentElement.scrollWidth > innerWidth) out.push('page scrolls sideways');
+                done({screen: screen.id, out, spill: main.scrollHeight - main.clientHeight});
+              }, 80);
+            }).catch(e => done({error: String(e)}));""".replace("SETUP", setup), lang, large)
 
     # --- higher-level steps ----------------------------------------------------------------------
     def choose_language(self, lang):
@@ -147,6 +183,12 @@ class Kiosk:
     def start(self):
         self.tap("#btn-start")
         self.wait_screen("keypad")
+
+    def open_compartment(self, code):
+        """From the start screen: type the code and wait for the compartment-open screen."""
+        self.start()
+        self.keys(code, Keys.ENTER)
+        self.wait_screen("open", timeout=20)
 
     def door_open_label(self):
         return self.d.execute_script("return document.querySelector('#h-open').textContent")
