@@ -318,7 +318,7 @@ public actor LockerController {
         if case .wait(let seconds) = throttle.check(now: t) {
             return PickupResponse(result: .slowed, retryAfterSeconds: seconds)
         }
-        guard let code = PickupCode(typed: typed, length: settings.codeLength) else { return failedAttempt(at: t) }
+        guard let code = PickupCode(typed: typed, length: settings.codeLength) else { return try failedAttempt(at: t) }
         let digest = hasher.codeDigest(code)
         guard var doc = try store.document(codeDigest: digest),
               doc.state == .ready, let expiry = doc.expiresAt, expiry > t,
