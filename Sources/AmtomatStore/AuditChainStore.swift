@@ -268,6 +268,10 @@ extension LockerStore {
             d.finishedAt = d.finishedAt.map(day)
             d.updatedAt = day(d.updatedAt)
             try d.update(db)
+            // Its notifications go with it: finished outbox rows (kind, channel, times), and a contact
+            // that is somehow still there (amtomat-notify deletes it after the last message).
+            try db.execute(sql: "DELETE FROM outboxMessage WHERE documentId = ? AND finishedAt IS NOT NULL", arguments: [d.id])
+            try db.execute(sql: "DELETE FROM notificationContact WHERE documentId = ?", arguments: [d.id])
         }
         return due.count
     }

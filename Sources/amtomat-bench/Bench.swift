@@ -20,7 +20,7 @@ struct Bench: AsyncParsableCommand {
         commandName: "amtomat-bench",
         abstract: "Measure pickup latency, and the daemon's memory and start time with a large locker.",
         discussion: "Example:\n  swift run -c release amtomat-bench --pickups 1000",
-        subcommands: [Pickup.self, Startup.self],
+        subcommands: [Pickup.self, Startup.self, AuditVerify.self],
         defaultSubcommand: Pickup.self)
 }
 

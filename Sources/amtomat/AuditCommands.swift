@@ -7,10 +7,10 @@ struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the audit log, check its hash chain, and take checkpoints of it.",
         discussion: """
-        Every audit entry carries a sequence number and the hash of the entry before it, so an entry
-        cannot be changed, removed or inserted without 'amtomat audit verify' noticing. Someone with
-        root on the locker could recompute the whole chain; a checkpoint kept off the box catches that:
-        take one regularly (e.g. weekly, into the clerks' files) and verify against it.
+        Every audit entry carries a sequence number and the hash of the entry before it, so an entry \
+        cannot be changed, removed or inserted without 'amtomat audit verify' noticing. Someone with \
+        root on the locker could recompute the whole chain; a checkpoint kept off the box catches \
+        that: take one regularly (e.g. weekly, into the clerks' files) and verify against it.
 
         Examples:
           amtomat audit --limit 20
@@ -33,9 +33,10 @@ struct Audit: AsyncParsableCommand {
         func execute() async throws {
             let entries = try await options.get("/audit?limit=\(limit)", as: [AuditEntryView].self)
             if options.json { return try options.printJSON(entries) }
+            let labels = Dictionary(uniqueKeysWithValues: try await options.get("/status", as: StatusView.self).compartments.map { ($0.id, $0.label) })
             for e in entries {
                 print([e.seq.map { "#\($0)" } ?? "#-", shown(e.at, seconds: true), e.user, e.action, e.reference ?? "-",
-                       e.compartment.map { "compartment \($0)" } ?? "-", e.detail ?? ""]
+                       e.compartment.map { "compartment \(compartmentName($0, label: labels[$0]))" } ?? "-", e.detail ?? ""]
                     .joined(separator: "  "))
             }
         }
@@ -45,10 +46,10 @@ struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Recompute the hash chain; name the first entry that was changed, removed or inserted.",
             discussion: """
-            Exit status 0 when the chain is whole (and matches the checkpoint), 1 when it is not.
-            A checkpoint is written SEQ:HASH, as 'amtomat audit checkpoint' prints it; with it, verify
-            also proves that no entry up to SEQ was rewritten and that the log was not cut off before it.
-            Entries pruned for retention are replaced by a recorded checkpoint; the chain verifies from
+            Exit status 0 when the chain is whole (and matches the checkpoint), 1 when it is not. \
+            A checkpoint is written SEQ:HASH, as 'amtomat audit checkpoint' prints it; with it, verify \
+            also proves that no entry up to SEQ was rewritten and that the log was not cut off before it. \
+            Entries pruned for retention are replaced by a recorded checkpoint; the chain verifies from \
             there, and a checkpoint older than the last prune can no longer be checked.
 
             Examples:
@@ -90,8 +91,8 @@ struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the chain's head as SEQ:HASH, to keep off the box.",
             discussion: """
-            Prints one line, SEQ:HASH. Keep it where nobody with access to the locker can change it
-            (the clerks' file share, a printout); later, 'amtomat audit verify --checkpoint SEQ:HASH'
+            Prints one line, SEQ:HASH. Keep it where nobody with access to the locker can change it \
+            (the clerks' file share, a printout); later, 'amtomat audit verify --checkpoint SEQ:HASH' \
             proves that nothing up to it was rewritten or cut off.
 
             Examples:

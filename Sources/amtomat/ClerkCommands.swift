@@ -81,7 +81,9 @@ struct Deposit: LockerCommand {
             case .sent:
                 guard let sent = answer.sent else { throw Refused(message: "The daemon said nothing about the notification.", code: 70) }
                 if options.json { return try options.printJSON(sent) }
-                print("Document \(sent.reference) is ready in compartment \(sent.compartment) · valid until \(shown(sent.expiresAt))")
+                print("Document \(sent.reference) is ready in compartment \(compartmentName(sent.compartment, label: started.label)) · valid until \(shown(sent.expiresAt))")
+                let kindName = kind.displayName.prefix(1).uppercased() + kind.displayName.dropFirst()
+                print("\(kindName) · date of birth \(dateOfBirth ?? "none (no second factor)")")
                 for to in sent.sentTo { print("Pickup code: \(to)") }
                 print("Check delivery with 'amtomat notifications'.")
                 return

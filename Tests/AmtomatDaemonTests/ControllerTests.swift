@@ -229,7 +229,7 @@ struct ControllerTests {
         #expect(try await rig.controller.pickup(code: collected.code, dateOfBirth: nil).result == .rejected)
         #expect(try await rig.controller.pickup(code: returned.code, dateOfBirth: nil).result == .gone, "returned only 46 days ago")
         let hasher = SecretHasher(keyBytes: [UInt8](repeating: 3, count: 32))   // the rig's key
-        let digest = { (code: String) in hasher.codeDigest(PickupCode(typed: code, length: 12)!) }
+        let digest = { (code: String) in hasher.codeDigest(PickupCode(typed: code, length: code.count)!) }
         #expect(try rig.store.finishedCode(codeDigest: digest(collected.code)) == nil, "deleted 61 days after it finished")
         #expect(try rig.store.finishedCode(codeDigest: digest(withdrawn.code)) == nil)
         #expect(try rig.store.finishedCode(codeDigest: digest(returned.code))?.state == .returned)

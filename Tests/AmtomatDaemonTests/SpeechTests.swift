@@ -1,4 +1,5 @@
 import AmtomatAPI
+import AmtomatConfig
 import Foundation
 import Testing
 @testable import AmtomatDaemon
@@ -12,7 +13,9 @@ private let languages = ["ar", "de", "en", "tr", "uk"]
 private func bundledSources() throws -> SpeechSources {
     let files = StaticFiles.bundled()
     let catalogue = try JSONDecoder().decode(SpeechCatalogue.self, from: Data(try #require(files.data("speech.json"))))
-    let survey = try JSONDecoder().decode(SurveyDefinition.self, from: Data(try #require(files.data("survey.json"))))
+    // The questionnaire is no longer a kiosk resource: the daemon reads the shipped (or configured) file.
+    let questions = try #require(InstalledFiles.surveyQuestions(DaemonSettings()), "hardware/survey.json is missing")
+    let survey = try JSONDecoder().decode(SurveyDefinition.self, from: try #require(FileManager.default.contents(atPath: questions)))
     return SpeechSources(catalogue: catalogue, survey: survey) { field, _ in
         ["name": "Bürgerbüro Willich", "phone": "02154 949-0", "hours": "Mo–Fr 8–12 Uhr"][field]
     }

@@ -23,7 +23,7 @@ struct AuditChainStoreTests {
                                     secondFactorDigest: Data([7, 7]), doors: allClosed(sixCompartments), by: Actor("anna"), at: t)
         doc = try store.change(doc, to: .loading, action: "open-for-loading", by: Actor("anna"), at: t + 1)
         doc = try store.change(doc, to: .ready, action: "loaded", by: .daemon, at: t + 2) {
-            $0.codeDigest = Data(reference.utf8)
+            $0.codeDigest = Data(reference.utf8.reversed())  // not the reference's own bytes: the file check looks for those
             $0.readyAt = t + 2
             $0.expiresAt = t + 14 * 86_400
         }
@@ -98,8 +98,18 @@ struct AuditChainStoreTests {
         let live = try store.reserve(reference: "LIVE-1", kind: .other, size: .large, accessible: false, holdDays: 14,
                                      secondFactorDigest: nil, doors: allClosed(sixCompartments), by: Actor("anna"), at: later + 10)
 
+        try store.database.writer.write { db in
+            try db.execute(sql: "INSERT INTO notificationContact (documentId, phone) VALUES (?, '+491712345678')", arguments: [old.id])
+            try db.execute(sql: """
+                INSERT INTO outboxMessage (documentId, kind, channel, state, queuedAt, dueAt, finishedAt)
+                VALUES (?, 'collected', 'sms', 'sent', ?, ?, ?)
+                """, arguments: [old.id, t0, t0, t0 + 5])
+        }
         let report = try store.applyRetention(policy, at: later + 3600, in: utc)
         #expect(report.erasedDocuments == 1 && report.prunedAuditEntries == 6 && report.pruneRefused == nil)
+        #expect(try store.database.writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM outboxMessage) + (SELECT COUNT(*) FROM notificationContact)")
+        } == 0, "its notifications went with the document's personal data")
         #expect(report.checkpoint == before, "the prune records the last pruned entry as the chain's new start")
 
         let erased = try #require(try store.document(id: old.id!))

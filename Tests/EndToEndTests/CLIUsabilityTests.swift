@@ -77,7 +77,9 @@ struct CLIUsabilityTests {
         try await Task.sleep(for: .milliseconds(2200))
         let status = try daemon.cli(["status"])
         let name = "\(issued.compartment) (\(issued.label ?? "?"))"
-        #expect(status.stdout.contains("  \(name) open for 2 s — holds OPEN-1 — LEFT OPEN"), "\(status.stdout)")
+        let line = status.stdout.split(separator: "\n").first { $0.hasPrefix("  \(name) open for ") }.map(String.init) ?? ""
+        #expect(line.hasSuffix(" s — holds OPEN-1 — LEFT OPEN, close it"), "\(status.stdout)")
+        #expect((Int(line.split(separator: " ")[4]) ?? 0) >= 2, "the duration: \(line)")
         let json = try APIJSON.decoder().decode(StatusView.self, from: Data(try daemon.cli(["--json", "status"]).stdout.utf8))
         #expect(json.openDoors?.first?.reference == "OPEN-1" && json.openDoors?.first?.leftOpen == true)
         let metrics = String(decoding: try await daemon.control.send(.GET, "/metrics", body: nil).body, as: UTF8.self)

@@ -182,9 +182,9 @@ func eventually(_ seconds: Double = 15, _ condition: () throws -> Bool) async re
     return try condition()
 }
 
-/// "4821 0937 5512" in a message → "482109375512".
+/// "4821 0937 5512 73" in a message → "48210937551273" (groups of four, the last may be shorter).
 func code(in text: String) -> String? {
-    guard let r = text.range(of: #"\d{4} \d{4} \d{4}"#, options: .regularExpression) else { return nil }
+    guard let r = text.range(of: #"\d{4}( \d{4})+( \d{1,3})?"#, options: .regularExpression) else { return nil }
     return text[r].filter(\.isNumber)
 }
 
