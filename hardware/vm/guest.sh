@@ -1,0 +1,266 @@
+#!/bin/bash
+# Runs inside the test VM (hardware/vm/run), as root, from the 9p share /mnt/vmshare:
+#   guest.sh gpiosim      (vmtest-gpiosim.service, every boot, before amtomatd): the gpio-sim chip
+#   guest.sh mechanics    (started by gpiosim): a lock pulse lets the door spring open; it closes 1.5 s later
+#   guest.sh              (vmtest.service, every boot): the checks of this boot, then power off
+# Results: PASS:/FAIL:/INFO:/BENCH: lines on the serial console and in /mnt/vmshare/results-BOOT.txt.
+set -uo pipefail
+D=/mnt/vmshare
+CFS=/sys/kernel/config/gpio-sim/amtomat-sim
+N=4                                   # compartments: LOCKi at offset 2(i-1), DOORi at 2(i-1)+1
+sysdir() { echo "/sys/devices/platform/$(cat $CFS/dev_name)/$(cat $CFS/bank0/chip_name)"; }
+lockv() { cat "$(sysdir)/sim_gpio$(( ($1 - 1) * 2 ))/value"; }
+door() { echo "pull-$([ "$2" = open ] && echo up || echo down)" > "$(sysdir)/sim_gpio$(( ($1 - 1) * 2 + 1 ))/pull"; }
+
+case "${1:-}" in
+gpiosim)
+  modprobe gpio-sim || exit 1
+  [ -d /sys/kernel/config/gpio-sim ] || mount -t configfs configfs /sys/kernel/config
+  mkdir -p $CFS/bank0
+  echo $((N * 2)) > $CFS/bank0/num_lines
+  echo amtomat-sim > $CFS/bank0/label
+  for i in $(seq $N); do
+    mkdir -p $CFS/bank0/line$(( (i - 1) * 2 )) $CFS/bank0/line$(( (i - 1) * 2 + 1 ))
+    echo "LOCK$i" > $CFS/bank0/line$(( (i - 1) * 2 ))/name
+    echo "DOOR$i" > $CFS/bank0/line$(( (i - 1) * 2 + 1 ))/name
+  done
+  echo 1 > $CFS/live
+  for i in $(seq $N); do door "$i" closed; done
+  udevadm settle -t 10 || true
+  systemd-run --unit=vmtest-mechanics --quiet /bin/bash $D/guest.sh mechanics
+  exit 0;;
+mechanics)
+  declare -A opened
+  while :; do
+    for i in $(seq $N); do
+      v=$(lockv "$i")
+      if [ "$v" = 1 ] && [ -z "${opened[$i]:-}" ]; then door "$i" open; opened[$i]=$(date +%s%N)
+      elif [ -n "${opened[$i]:-}" ] && [ "$v" = 0 ] && [ $(( $(date +%s%N) - ${opened[$i]} )) -gt 1500000000 ]; then
+        [ -e /run/vmtest-hold-door-$i ] || { door "$i" closed; opened[$i]=; }
+      fi
+    done
+    sleep 0.05
+  done;;
+esac
+
+BOOT=$(sed -n 's/.*vmtest\.boot=\([a-z]*\).*/\1/p' /proc/cmdline)
+RES=$D/results-$BOOT.txt; : > "$RES"
+say() { echo "$*"; echo "$*" >> "$RES"; }
+pass() { say "PASS: [$BOOT] $*"; }
+fail() { say "FAIL: [$BOOT] $*"; }
+info() { say "INFO: [$BOOT] $*"; }
+check() { local what=$1; shift; if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi; }
+up() { awk '{print $1}' /proc/uptime; }
+# shellcheck disable=SC1091
+. $D/versions
+say "PHASE: $BOOT at uptime $(up) s"
+waitfor() { local s=$1; shift; local end=$(( $(date +%s) + s )); while [ "$(date +%s)" -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done; "$@" >/dev/null 2>&1; }
+active() { [ "$(systemctl is-active "$1")" = active ]; }
+mainpid() { systemctl show -p MainPID --value amtomatd; }
+new_active_pid() { local p; p=$(mainpid); [ "$p" != 0 ] && [ "$p" != "$1" ] && active amtomatd; }
+state_of() { amtomat --json show "$1" 2>/dev/null | jq -r .state; }
+deposit() { # deposit USER REFERENCE -> prints the pickup code
+  runuser -u "$1" -- amtomat --json deposit --kind id-card --reference "$2" --size S 2>>$D/deposit-errors.txt | jq -r '.code // empty'
+}
+pickup() { curl -s -m 30 -H 'Content-Type: application/json' -d "{\"code\":\"$1\"}" http://127.0.0.1:8080/api/pickup | jq -r .result; }
+write_config() {
+  cat > /etc/amtomat/amtomat.toml <<EOF
+# The test VM's locker: four compartments on gpio-sim (hardware/vm/guest.sh).
+[locker]
+name = "VM-Testschrank"
+
+[locker.coil]
+pulse_ms = 300
+min_off_ms = 500
+gap_ms = 100
+max_energised = 1
+
+[daemon]
+backend = "gpiod"
+state_dir = "/var/lib/amtomat"
+
+[control]
+socket = "/run/amtomat/control.sock"
+clerk_group = "amtomat-clerk"
+technician_group = "amtomat-tech"
+
+[kiosk]
+host = "127.0.0.1"
+port = 8080
+
+[doors]
+open_timeout_seconds = 5
+debounce_ms = 20
+
+[office]
+name = "Bürgerbüro Teststadt"
+phone = "01234 5678"
+hours = "Mo–Fr 8–12 Uhr"
+
+[survey]
+questions = "/etc/amtomat/survey.json"
+EOF
+  for i in $(seq $N); do
+    printf '\n[[compartment]]\nid = %d\ncolumn = 1\nrow = %d\nsize = "S"\nlock = { chip = "amtomat-sim", line = "LOCK%d" }\ndoor = { chip = "amtomat-sim", line = "DOOR%d", active_low = true }\n' "$i" "$i" "$i" "$i" >> /etc/amtomat/amtomat.toml
+  done
+}
+install_debs() { # install_debs VERSION
+  mkdir -p /root/debs && cp $D/*.deb /root/debs/
+  (cd /root/debs && DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Options::=--force-confdef \
+     -o Dpkg::Options::=--force-confold "./amtomat_$1_$ARCH.deb" "./amtomat-kiosk_$1_all.deb") > $D/apt-$BOOT-$1.log 2>&1
+}
+finish() { say "RESULT: ${1:-done}"; sync; systemctl poweroff; exit 0; }
+waitscreen() { # the host writes screen-BOOT.ok when it has seen the kiosk start screen on the display
+  if waitfor "$1" test -e "$D/screen-$BOOT.ok"; then pass "the host saw the kiosk page on the VM's display ($(cat $D/screen-$BOOT.ok))"
+  else fail "the host did not see the kiosk page on the display within $1 s"; fi
+}
+
+case $BOOT in
+###########################################################################
+install)
+  # The VM's display has no GPU (QEMU -vga std): wlroots' software renderer is much cheaper under
+  # TCG than Mesa's llvmpipe. A VM-only drop-in; a locker's Pi uses its GPU.
+  mkdir -p /etc/systemd/system/amtomat-kiosk.service.d
+  printf '[Service]\nEnvironment=WLR_RENDERER=pixman WLR_NO_HARDWARE_CURSORS=1\n' > /etc/systemd/system/amtomat-kiosk.service.d/vm.conf
+  # 1. install the previous version (the upgrade below goes to the current one)
+  if install_debs "$PREV"; then pass "apt install ./amtomat_${PREV}_$ARCH.deb ./amtomat-kiosk_${PREV}_all.deb"
+  else fail "apt install of the previous version"; tail -20 $D/apt-$BOOT-$PREV.log | sed 's/^/INFO:   /'; finish failed; fi
+  check "service user amtomat exists (sysusers.d)" getent passwd amtomat
+  check "groups amtomat-clerk and amtomat-tech exist" getent group amtomat-clerk amtomat-tech
+  check "kiosk user amtomat-kiosk exists" getent passwd amtomat-kiosk
+  check "man pages installed" test -s /usr/share/man/man1/amtomatd.1.gz -a -s /usr/share/man/man1/amtomat.1.gz
+  check "bash completion installed" test -s /usr/share/bash-completion/completions/amtomat
+  check "conffiles: amtomat.toml and survey.json" sh -c "dpkg-query -W -f='\${Conffiles}' amtomat | grep -q /etc/amtomat/amtomat.toml && dpkg-query -W -f='\${Conffiles}' amtomat | grep -q /etc/amtomat/survey.json"
+  check "udev rule: /dev/gpiochip* belongs to group amtomat" sh -c 'ls -l /dev/gpiochip* | grep -q " amtomat "'
+  # The shipped file is the Raspberry Pi example: on this VM the check must say why it cannot work.
+  out=$(runuser -u amtomat -- amtomatd --check-config /etc/amtomat/amtomat.toml 2>&1)
+  echo "$out" | grep -q "Raspberry Pi 4" && pass "check of the shipped Pi config names the Pi's GPIO chip" || fail "shipped config check: $out"
+  check "--no-probe accepts the shipped config" runuser -u amtomat -- amtomatd --check-config /etc/amtomat/amtomat.toml --no-probe
+
+  # 2. the town edits the configuration, checks it, restarts
+  write_config
+  if out=$(runuser -u amtomat -- amtomatd --check-config /etc/amtomat/amtomat.toml 2>&1); then pass "check-config of the VM locker (probes gpio-sim): $out"
+  else fail "check-config of the VM locker: $out"; fi
+  systemctl reset-failed amtomatd 2>/dev/null; systemctl restart amtomatd
+  if waitfor 120 active amtomatd; then pass "amtomatd active and READY (Type=notify) after the restart"
+  else fail "amtomatd not active: $(systemctl status amtomatd --no-pager 2>&1 | tail -5 | tr '\n' ' ')"; fi
+
+  # 3. roles
+  useradd -m -G amtomat,amtomat-clerk anna; useradd -m -G amtomat,amtomat-tech tom; useradd -m eve; useradd -m -G amtomat max
+  code1=$(deposit anna VM-1)
+  [ -n "$code1" ] && pass "clerk anna (amtomat, amtomat-clerk) deposits with amtomat" || fail "clerk deposit: $(tail -3 $D/deposit-errors.txt)"
+  echo "$code1" > /root/code1
+  out=$(runuser -u eve -- amtomat list 2>&1); rc=$?
+  [ $rc = 69 ] && echo "$out" | grep -q "your user is not in the group" && pass "eve (in neither group) refused, exit 69: $out" || fail "eve: exit $rc: $out"
+  out=$(runuser -u max -- amtomat list 2>&1); rc=$?
+  [ $rc = 77 ] && pass "max (amtomat, no role) refused, exit 77: $out" || fail "max: exit $rc: $out"
+  out=$(runuser -u tom -- amtomat deposit --kind id-card --reference VM-X --size S 2>&1); rc=$?
+  [ $rc = 77 ] && pass "technician tom may not deposit, exit 77" || fail "tom deposit: exit $rc: $out"
+  check "document VM-1 ready" test "$(state_of VM-1)" = ready
+
+  # 4. upgrade to the current version: database, key and the edited conffile stay
+  before=$(sha256sum /etc/amtomat/amtomat.toml /var/lib/amtomat/pickup-code.key | awk '{print $1}' | tr '\n' ' ')
+  if install_debs "$CUR"; then pass "upgrade $PREV → $CUR with apt install ./…deb"; else fail "upgrade"; tail -20 $D/apt-$BOOT-$CUR.log | sed 's/^/INFO:   /'; fi
+  check "installed version is $CUR" test "$(dpkg-query -W -f='${Version}' amtomat)" = "$CUR"
+  after=$(sha256sum /etc/amtomat/amtomat.toml /var/lib/amtomat/pickup-code.key | awk '{print $1}' | tr '\n' ' ')
+  [ "$before" = "$after" ] && pass "upgrade kept the edited amtomat.toml and the key file" || fail "upgrade changed config or key"
+  waitfor 120 active amtomatd && pass "amtomatd active after the upgrade" || fail "amtomatd not active after the upgrade"
+  check "upgrade kept the database: VM-1 still ready" test "$(state_of VM-1)" = ready
+
+  # 5. watchdog: a stopped daemon is killed and restarted within WatchdogSec + RestartSec
+  systemctl reset-failed amtomatd
+  wd=$(systemctl show -p WatchdogUSec --value amtomatd); rs=$(systemctl show -p RestartUSec --value amtomatd)
+  pid=$(mainpid); t0=$(date +%s.%N); kill -STOP "$pid"
+  if waitfor 90 new_active_pid "$pid"; then
+    dt=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+    pass "kill -STOP: systemd killed and restarted amtomatd after $dt s (WatchdogSec $wd + RestartSec $rs, then start)"
+    say "BENCH: watchdog restart after kill -STOP: $dt s (WatchdogSec=$wd RestartSec=$rs)"
+  else fail "kill -STOP: no restart within 90 s"; fi
+
+  # 6. kill -9: restarted, database intact
+  systemctl reset-failed amtomatd
+  pid=$(mainpid); t0=$(date +%s.%N); kill -9 "$pid"
+  if waitfor 90 new_active_pid "$pid"; then
+    pass "kill -9: restarted after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"
+  else fail "kill -9: no restart"; fi
+  check "database intact after kill -9 (PRAGMA integrity_check)" test "$(sqlite3 /var/lib/amtomat/amtomat.sqlite 'PRAGMA integrity_check')" = ok
+  check "VM-1 still ready after kill -9" test "$(state_of VM-1)" = ready
+
+  # 7. killed in the middle of a 300 ms coil pulse: no coil stays energised
+  systemctl reset-failed amtomatd
+  pid=$(mainpid)
+  amtomat open 2 --reason "vm test: kill mid-pulse" >/dev/null 2>&1 &
+  seen=0; for _ in $(seq 2000); do [ "$(lockv 2)" = 1 ] && { seen=1; break; }; done
+  if [ $seen = 1 ]; then
+    kill -9 "$pid"; t0=$(date +%s%N)
+    off=; for _ in $(seq 100); do [ "$(lockv 2)" = 0 ] && { off=$(( ($(date +%s%N) - t0) / 1000000 )); break; }; sleep 0.01; done
+    [ -n "$off" ] && pass "killed mid-pulse: lock line inactive $off ms after the kill" || fail "killed mid-pulse: lock line still active after 1 s"
+    waitfor 60 sh -c "journalctl -u amtomatd -b --no-pager | grep -q 'coils off: $N lock lines driven inactive'" \
+      && pass "ExecStopPost ran amtomatd --coils-off after the kill" || fail "no 'coils off' from ExecStopPost: $(journalctl -u amtomatd -b --no-pager | tail -3 | tr '\n' ' ')"
+  else fail "never saw the lock line of compartment 2 go active"; fi
+  waitfor 90 new_active_pid "$pid" && pass "amtomatd back after the mid-pulse kill" || fail "amtomatd not back after the mid-pulse kill"
+  wait 2>/dev/null
+
+  # 8. the sandbox's exposure
+  systemd-analyze security amtomatd.service --no-pager > $D/security-amtomatd.txt 2>&1
+  say "BENCH: $(grep -i 'overall exposure' $D/security-amtomatd.txt)"
+  ex=$(sed -n 's/.*exposure level for amtomatd.service: \([0-9.]*\).*/\1/p' $D/security-amtomatd.txt)
+  awk -v e="${ex:-99}" 'BEGIN{exit !(e <= 2.0)}' && pass "systemd-analyze security amtomatd: $ex (target 2.0 or lower)" || fail "systemd-analyze security amtomatd: ${ex:-?} (target 2.0 or lower)"
+
+  # 9. the kiosk screen: cage and Chromium as amtomat-kiosk; a crashed browser comes back
+  waitfor 300 active amtomat-kiosk && pass "amtomat-kiosk.service active" || fail "amtomat-kiosk.service: $(systemctl status amtomat-kiosk --no-pager 2>&1 | tail -5 | tr '\n' ' ')"
+  waitfor 300 pgrep -u amtomat-kiosk -x cage && pass "cage runs as amtomat-kiosk" || fail "no cage process of amtomat-kiosk"
+  waitfor 300 pgrep -u amtomat-kiosk chromium && pass "Chromium runs as amtomat-kiosk" || fail "no chromium process of amtomat-kiosk"
+  waitscreen 600
+  cage=$(pgrep -u amtomat-kiosk -x cage); chrome=$(pgrep -u amtomat-kiosk -o chromium)
+  if [ -n "$chrome" ]; then
+    kill -9 "$chrome"
+    waitfor 180 sh -c "p=\$(pgrep -u amtomat-kiosk -x cage) && [ \"\$p\" != '$cage' ] && pgrep -u amtomat-kiosk chromium" \
+      && pass "browser killed: the kiosk service restarted cage and Chromium" || fail "no restart after the browser was killed"
+  fi
+  journalctl -b --no-pager > $D/journal-install.txt 2>&1
+  echo install > /root/phase
+  finish;;
+###########################################################################
+poweron)
+  # 10. power on: READY without anybody, the document still there, its code works
+  if waitfor 300 active amtomatd; then pass "after power-on amtomatd is active and READY"; else fail "amtomatd not active after power-on"; fi
+  ready_us=$(systemctl show -p ActiveEnterTimestampMonotonic --value amtomatd)
+  say "BENCH: amtomatd READY at $(awk -v u="$ready_us" 'BEGIN{printf "%.1f", u/1e6}') s after the kernel started"
+  kiosk_us=$(systemctl show -p ActiveEnterTimestampMonotonic --value amtomat-kiosk)
+  say "BENCH: amtomat-kiosk.service started at $(awk -v u="$kiosk_us" 'BEGIN{printf "%.1f", u/1e6}') s after the kernel started"
+  { systemd-analyze time; echo; systemd-analyze critical-chain amtomatd.service; echo; systemd-analyze critical-chain amtomat-kiosk.service; echo; systemd-analyze blame | head -15; } > $D/boot-timing.txt 2>&1
+  say "BENCH: $(systemd-analyze time 2>/dev/null | head -1)"
+  code1=$(cat /root/code1)
+  check "after the reboot VM-1 is still ready" test "$(state_of VM-1)" = ready
+  r=$(pickup "$code1")
+  [ "$r" = open ] && pass "the pickup code of VM-1 opens its compartment after the power cut" || fail "pickup after power cut: $r"
+  waitfor 60 sh -c "[ \"\$(amtomat --json show VM-1 | jq -r .state)\" = collected ]" && pass "VM-1 collected (door seen open and closed)" || fail "VM-1 state $(state_of VM-1)"
+  waitscreen 900
+
+  # 11. backup (as docs/installation.md says), remove, purge, fresh install, restore
+  code2=$(deposit anna VM-2); [ -n "$code2" ] && pass "deposit VM-2 before the backup" || fail "deposit VM-2"
+  mkdir -p /root/backup
+  sqlite3 /var/lib/amtomat/amtomat.sqlite ".backup /root/backup/amtomat.sqlite" && cp -a /var/lib/amtomat/pickup-code.key /root/backup/ \
+    && cp -a /etc/amtomat /root/backup/etc-amtomat && pass "backup: database (sqlite3 .backup), key file, /etc/amtomat" || fail "backup"
+  apt-get remove -y -q amtomat-kiosk amtomat > $D/apt-remove.log 2>&1 && pass "apt remove amtomat-kiosk amtomat" || fail "apt remove"
+  check "apt remove keeps the state (/var/lib/amtomat database and key)" test -s /var/lib/amtomat/amtomat.sqlite -a -s /var/lib/amtomat/pickup-code.key
+  check "apt remove keeps the edited conffile" grep -q VM-Testschrank /etc/amtomat/amtomat.toml
+  apt-get purge -y -q amtomat-kiosk amtomat > $D/apt-purge.log 2>&1 && pass "apt purge amtomat-kiosk amtomat" || fail "apt purge"
+  check "apt purge removes the state" test ! -e /var/lib/amtomat
+  check "apt purge removes the conffiles" test ! -e /etc/amtomat/amtomat.toml
+  install_debs "$CUR" && pass "fresh install of $CUR" || fail "fresh install"
+  systemctl stop amtomatd
+  cp /root/backup/etc-amtomat/amtomat.toml /root/backup/etc-amtomat/survey.json /etc/amtomat/
+  install -o amtomat -g amtomat -m 0640 /root/backup/amtomat.sqlite /var/lib/amtomat/amtomat.sqlite
+  install -o amtomat -g amtomat -m 0600 /root/backup/pickup-code.key /var/lib/amtomat/pickup-code.key
+  rm -f /var/lib/amtomat/amtomat.sqlite-wal /var/lib/amtomat/amtomat.sqlite-shm
+  systemctl reset-failed amtomatd; systemctl start amtomatd
+  waitfor 120 active amtomatd && pass "restored onto the fresh install: amtomatd active" || fail "amtomatd after the restore"
+  r=$(pickup "$code2")
+  [ "$r" = open ] && pass "restore: the code of VM-2, deposited before the backup, opens its compartment" || fail "pickup after restore: $r"
+  journalctl -b --no-pager > $D/journal-poweron.txt 2>&1
+  finish;;
+*)
+  info "unknown boot '$BOOT'"; finish failed;;
+esac
