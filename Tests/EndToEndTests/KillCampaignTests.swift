@@ -41,17 +41,19 @@ struct KillCampaignTests {
         var codes: [String: String] = [:]
         /// Codes that opened a door or were replaced: none may ever open one again.
         var deadCodes: [String] = []
+        /// Why each dead code is dead, for the failure message.
+        var deadWhy: [String: String] = [:]
         var counter = 0
         var operations: [String: Int] = [:]
 
         func newReference() -> String { counter += 1; return "K-\(counter)" }
         func didLoad(_ ref: String) { loaded.insert(ref) }
         func got(_ code: String, for ref: String) {
-            if let old = codes[ref], old != code { deadCodes.append(old) }
+            if let old = codes[ref], old != code { deadCodes.append(old); deadWhy[old] = "\(ref): replaced" }
             codes[ref] = code
         }
-        func used(_ ref: String) { if let c = codes.removeValue(forKey: ref) { deadCodes.append(c) } }
-        func forget(_ ref: String) { if let c = codes.removeValue(forKey: ref) { deadCodes.append(c) } }
+        func used(_ ref: String) { if let c = codes.removeValue(forKey: ref) { deadCodes.append(c); deadWhy[c] = "\(ref): its door opened for a pickup" } }
+        func forget(_ ref: String) { if let c = codes.removeValue(forKey: ref) { deadCodes.append(c); deadWhy[c] = "\(ref): taken back by a clerk" } }
         func count(_ op: String) { operations[op, default: 0] += 1 }
         func someDeadCodes(_ n: Int, using pick: Int) -> [String] {
             guard !deadCodes.isEmpty else { return [] }
@@ -84,29 +86,39 @@ struct KillCampaignTests {
             let store = try daemon.store()
             let live = try store.documents()
             var tasks: [Task<Void, Never>] = []
+            // One action per document and round: two concurrent answers about the same document (two
+            // reissues, say) could reach the test's bookkeeping in the other order than the daemon's.
+            var busy = Set<String>()
             for _ in 0..<Int.random(in: 1...3, using: &rng) {
                 let pick = Int.random(in: 0..<100, using: &rng)
                 let closeAfter = Int.random(in: 0...120, using: &rng)
-                let ready = live.filter { $0.state == .ready }
-                let expired = live.filter { $0.state == .expired }
-                let undelivered = live.filter(\.codeNotDelivered)
-                let reserved = live.filter { $0.state == .reserved }
+                let free = live.filter { !busy.contains($0.reference) }
+                let ready = free.filter { $0.state == .ready }
+                let expired = free.filter { $0.state == .expired }
+                let undelivered = free.filter(\.codeNotDelivered)
+                let reserved = free.filter { $0.state == .reserved }
                 let control = daemon.control, kiosk = daemon.kiosk
                 if pick < 35 || live.count < 2 {
                     let ref = await world.newReference()
                     tasks.append(Task { await Self.deposit(ref, control: control, world: world, closeAfter: closeAfter) })
                 } else if pick < 55, let doc = ready.randomElement(using: &rng), let code = await world.codes[doc.reference] {
+                    busy.insert(doc.reference)
                     tasks.append(Task { await Self.pickup(doc.reference, code: code, control: control, kiosk: kiosk, world: world, closeAfter: closeAfter) })
                 } else if pick < 70, let doc = ready.randomElement(using: &rng) {
+                    busy.insert(doc.reference)
                     tasks.append(Task { await Self.takeBack(doc.reference, path: "withdraw", control: control, world: world, closeAfter: closeAfter) })
                 } else if pick < 85, let doc = expired.randomElement(using: &rng) {
+                    busy.insert(doc.reference)
                     tasks.append(Task { await Self.takeBack(doc.reference, path: "return", control: control, world: world, closeAfter: closeAfter) })
                 } else if pick < 92, let doc = reserved.randomElement(using: &rng) {
+                    busy.insert(doc.reference)
                     // A deposit interrupted before its door opened: the clerk cancels the reservation.
                     tasks.append(Task { await Self.takeBack(doc.reference, path: "withdraw", control: control, world: world, closeAfter: closeAfter) })
                 } else if let doc = undelivered.randomElement(using: &rng) {
+                    busy.insert(doc.reference)
                     tasks.append(Task { await Self.reissue(doc.reference, control: control, world: world) })
                 } else if let doc = ready.randomElement(using: &rng) {
+                    busy.insert(doc.reference)
                     tasks.append(Task { await Self.takeBack(doc.reference, path: "withdraw", control: control, world: world, closeAfter: closeAfter) })
                 }
             }
@@ -249,7 +261,9 @@ struct KillCampaignTests {
         for code in await world.someDeadCodes(2, using: pick) {
             let reply = try await daemon.kiosk.send(.POST, "/api/pickup", json: PickupRequest(code: code, dateOfBirth: nil))
             if let r = try? reply.decode(PickupResponse.self), r.result == .open {
-                problems.append("round \(round): a used or replaced code opened compartment \(r.compartment?.id.rawValue ?? 0) again")
+                let why = await world.deadWhy[code] ?? "?"
+                let history = audit.filter { $0.compartmentId == r.compartment?.id.rawValue }.suffix(12).map { "\($0.action)\($0.reference.map { " " + $0 } ?? "")" }
+                problems.append("round \(round): a used or replaced code (\(why)) opened compartment \(r.compartment?.id.rawValue ?? 0) again; its recent audit: \(history)")
             }
         }
         return problems
