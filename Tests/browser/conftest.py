@@ -168,6 +168,7 @@ class Daemon:
                 m = re.search(r"[Cc]ompartment (\d+)\b[^.]*? is open", line)   # "Compartment 3 (3) is open"
                 if m:
                     found["compartment"] = int(m.group(1))
+                    found["announced"] = True
 
         threading.Thread(target=read_err, daemon=True).start()
         deadline = time.time() + timeout
@@ -185,9 +186,22 @@ class Daemon:
         if "compartment" not in found:
             proc.kill()
             raise RuntimeError("deposit did not open a compartment: " + "".join(found.get("stderr", [])))
-        # Close the door as the clerk would; repeat until the CLI has seen it closed (the coil may still be
-        # pulsing when the first close arrives).
+        # Close the door as the clerk would, but only once it is open: a door closed while its lock is
+        # still being released stays shut (the simulated latch re-locks), and the deposit then fails.
+        # Repeat until the CLI has seen it closed.
+        def door_open(comp):
+            if found.get("announced"):
+                return True
+            try:
+                status, data = self.http("GET", "/api/demo/state")
+                return status == 200 and any(c["id"] == comp and c["door"] == "open" for c in data["compartments"])
+            except Exception:
+                return False
+
         while proc.poll() is None and time.time() < deadline:
+            if not door_open(found["compartment"]):
+                time.sleep(0.05)
+                continue
             self.cli("sim close", str(found["compartment"]), check=False)
             try:
                 proc.wait(0.5)
