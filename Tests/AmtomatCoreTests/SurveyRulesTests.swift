@@ -89,7 +89,7 @@ struct SurveyRulesTests {
     @Test("a day is a real calendar date written YYYY-MM-DD", arguments: [
         ("2026-03-31", true), ("2024-02-29", true), ("2000-02-29", true),
         ("2023-02-29", false), ("1900-02-29", false), ("2026-04-31", false), ("2026-13-01", false), ("2026-00-10", false),
-        ("2026-3-01", false), ("31.03.2026", false), ("+202-03-04", false), ("2026-03-3a", false), ("２０２６-03-31", false),
+        ("2026-3-01", false), ("31.03.2026", false), ("+202-03-04", false), ("2026-03-3a", false), ("0000-01-01", false), ("0001-01-01", true), ("２０２６-03-31", false),
     ])
     func days(text: String, valid: Bool) {
         #expect(SurveyDay.isValid(text) == valid)

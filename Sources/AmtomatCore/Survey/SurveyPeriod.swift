@@ -4,13 +4,14 @@ import Foundation
 
 /// A calendar day as YYYY-MM-DD, the only time the survey stores.
 public enum SurveyDay {
-    /// True for a real calendar date written as YYYY-MM-DD.
+    /// True for a real calendar date written as YYYY-MM-DD, from year 1 (there is no year 0, and the
+    /// store's calendar refuses it).
     public static func isValid(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard text.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
               parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
               let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              (1...12).contains(m), d >= 1
+              y >= 1, (1...12).contains(m), d >= 1
         else { return false }
         let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
