@@ -38,7 +38,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
-        // Pure domain: states, transitions, pickup codes, throttling, assignment policy. No I/O.
+        // Pure domain: states, transitions, pickup codes, throttling, assignment policy, survey and raffle rules. No I/O.
         .target(
             name: "AmtomatCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
@@ -92,7 +92,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Crypto", package: "swift-crypto"),  // the raffle draw's HMAC and list digest
+                .product(name: "Crypto", package: "swift-crypto"),  // AES-GCM sealing of codes in the outbox
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),

@@ -1,3 +1,4 @@
+import AmtomatCore
 import Foundation
 
 // The kiosk's spoken phrases (Kiosk/speech.json) and how a phrase request becomes one sentence.

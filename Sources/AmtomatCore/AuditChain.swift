@@ -65,7 +65,7 @@ public enum AuditChain {
         Data(SHA256.hash(data: canonicalEncoding(f, previousHash: previousHash)))
     }
 
-    static func hex(_ data: Data) -> String { data.map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ data: Data) -> String { Hex.string(data) }
 }
 
 /// A point of the chain: an entry's sequence number and hash. Written `SEQ:HASH`, e.g.
@@ -294,16 +294,5 @@ public struct AuditChainVerifier: Sendable {
         return actual == c.hash ? nil : mismatch(actual)
     }
 
-    static func data(hex: String) -> Data? {
-        guard hex.count % 2 == 0 else { return nil }
-        var out = Data()
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            out.append(byte)
-            index = next
-        }
-        return out
-    }
+    static func data(hex: String) -> Data? { Hex.bytes(hex).map { Data($0) } }
 }

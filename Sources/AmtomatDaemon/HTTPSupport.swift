@@ -35,6 +35,13 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
             case .secondFactorMissing, .invalidDateOfBirth, .implausibleDateOfBirth, .invalidHoldDays: return APIError(.badRequest, e.description)
             default: return APIError(.conflict, e.description)
             }
+        case let e as SurveyError:
+            switch e {
+            case .noSurvey, .raffleNotRunning, .unknownTicket: return APIError(.notFound, e.description)
+            case .surveyTokenInvalid, .raffleTokenInvalid: return APIError(.forbidden, e.description)
+            case .noTickets: return APIError(.conflict, e.description)
+            default: return APIError(.badRequest, e.description)
+            }
         case let e as HardwareError:
             switch e {
             case .unknownCompartment(let id):

@@ -1,4 +1,5 @@
 import AmtomatAPI
+import AmtomatCore
 import AmtomatConfig
 import Foundation
 

@@ -47,7 +47,7 @@ public actor LockerController {
     private var throttle: TerminalThrottle
     private var pendingCodes: [String: (issued: CodeIssued, at: Date)] = [:]
     private var pickups: [String: PickupSession] = [:]
-    private var surveyTokens: [String: Date] = [:]
+    private var surveyTokens = OneTimeTokens<Void>()
     /// Woken when a code is waiting for a reference (`awaitCode`).
     private let codeWaiters = Waiters<String>()
     /// The last liveness tick that came through the door-event path (see `WatchdogService`).
@@ -489,7 +489,7 @@ public actor LockerController {
             if session.surveyToken == nil {
                 let survey = Self.randomToken()
                 session.surveyToken = survey
-                surveyTokens[survey] = now()
+                surveyTokens.insert(survey, (), at: now())
                 pickups[token] = session
             }
             return PickupStatus(result: .collected, compartment: view, doorOpenSeconds: nil, surveyToken: session.surveyToken)
@@ -504,8 +504,7 @@ public actor LockerController {
 
     /// Consumes a survey token (valid once, for 30 minutes after the pickup).
     public func consumeSurveyToken(_ token: String) -> Bool {
-        guard let issued = surveyTokens.removeValue(forKey: token) else { return false }
-        return now().timeIntervalSince(issued) < 1800
+        surveyTokens.consume(token, at: now()) != nil
     }
 
     public func terminalFreeAttempts() -> Int { throttle.remainingFreeAttempts(now: now()) }
@@ -712,7 +711,7 @@ public actor LockerController {
     private func dropStaleSessions() {
         let t = now()
         pickups = pickups.filter { t.timeIntervalSince($0.value.startedAt) < 3600 }
-        surveyTokens = surveyTokens.filter { t.timeIntervalSince($0.value) < 1800 }
+        surveyTokens.dropExpired(at: t)
     }
 
     static func randomToken() -> String {

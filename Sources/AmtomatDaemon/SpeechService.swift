@@ -1,4 +1,5 @@
 import AmtomatAPI
+import AmtomatCore
 import Foundation
 import Hummingbird
 import Logging

@@ -29,32 +29,6 @@ func registerSurveyMigrations(_ migrator: inout DatabaseMigrator) {
     }
 }
 
-/// One stored answer: an option id, or a list of option ids for multiple-choice questions.
-public enum StoredSurveyAnswer: Codable, Sendable, Equatable {
-    case one(String)
-    case many([String])
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let s = try? c.decode(String.self) { self = .one(s) } else { self = .many(try c.decode([String].self)) }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .one(let s): try c.encode(s)
-        case .many(let list): try c.encode(list)
-        }
-    }
-
-    public var optionIDs: [String] {
-        switch self {
-        case .one(let s): [s]
-        case .many(let list): list
-        }
-    }
-}
-
 /// A survey response as stored. Only the store creates these; the id is random.
 public struct SurveyAnswerRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "survey_answer"
@@ -72,22 +46,6 @@ public struct RaffleTicketRecord: Codable, Sendable, Equatable, FetchableRecord,
         self.ticket = ticket
         self.day = day
     }
-}
-
-/// Counts over the responses of a period, and the pickups of the same period.
-public struct SurveyTally: Sendable, Equatable {
-    public var responses = 0
-    /// Documents collected in the period.
-    public var pickups = 0
-    /// question id → responses that answered it.
-    public var answered: [String: Int] = [:]
-    /// question id → option id → how often it was chosen.
-    public var counts: [String: [String: Int]] = [:]
-
-    public init() {}
-
-    /// Responses per pickup; nil when nothing was collected in the period.
-    public var responseRate: Double? { pickups > 0 ? Double(responses) / Double(pickups) : nil }
 }
 
 public enum SurveyStoreError: Error, Sendable, CustomStringConvertible {
@@ -133,12 +91,7 @@ extension LockerStore {
             let decoder = JSONDecoder()
             for json in try String.fetchAll(db, sql: sql, arguments: arguments) {
                 // A row that does not parse (hand-edited database) counts as a response without answers.
-                let answers = (try? decoder.decode([String: StoredSurveyAnswer].self, from: Data(json.utf8))) ?? [:]
-                tally.responses += 1
-                for (question, answer) in answers {
-                    tally.answered[question, default: 0] += 1
-                    for option in Set(answer.optionIDs) { tally.counts[question, default: [:]][option, default: 0] += 1 }
-                }
+                tally.add((try? decoder.decode([String: StoredSurveyAnswer].self, from: Data(json.utf8))) ?? [:])
             }
             var pickupSQL = "SELECT COUNT(*) FROM document WHERE state = ?"
             var pickupArguments: StatementArguments = [DocumentState.collected]

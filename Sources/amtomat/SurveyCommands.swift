@@ -1,5 +1,6 @@
 import AmtomatAPI
 import AmtomatClient
+import AmtomatCore
 import ArgumentParser
 import Foundation
 

@@ -1,5 +1,6 @@
 import AmtomatAPI
 import AmtomatConfig
+import AmtomatCore
 import Foundation
 import Testing
 @testable import AmtomatDaemon

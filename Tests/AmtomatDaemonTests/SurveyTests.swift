@@ -7,6 +7,7 @@ import Testing
 @testable import AmtomatDaemon
 
 // The survey and raffle service, exercised through its functions (no HTTP test server is available).
+// Refusals are the core's SurveyError; `APIError.from` gives what the error middleware answers with.
 
 private let surveyJSON = """
     {"questions":[
@@ -85,12 +86,12 @@ struct SurveyTests {
         #expect(service.definition == nil)
         #expect(log.warnings.count == 1)
         let tokens = FakeTokens(["t1"])
-        let submit = await #expect(throws: APIError.self) {
+        let submit = await #expect(throws: SurveyError.self) {
             try await service.submit(try decodeSubmission(#"{"surveyToken":"t1","answers":{"satisfaction":"4"}}"#)) { await tokens.consume($0) }
-        }
+        }.map(APIError.from)
         #expect(submit?.status.code == 404)
         #expect(submit?.message.contains("No survey is configured") == true)
-        let raffle = await #expect(throws: APIError.self) { try await service.enterRaffle(RaffleEntryRequest(raffleToken: "x")) }
+        let raffle = await #expect(throws: SurveyError.self) { try await service.enterRaffle(RaffleEntryRequest(raffleToken: "x")) }.map(APIError.from)
         #expect(raffle?.status.code == 404)
         #expect(try storedRows(store).isEmpty)
         #expect(await tokens.asked.isEmpty)
@@ -125,7 +126,7 @@ struct SurveyTests {
         #expect(rows.first.map { !$0.answers.contains("t1") && !$0.answers.contains("\"en\"") && !$0.answers.contains("language") } == true)
 
         // The same token a second time: refused, nothing more stored.
-        let again = await #expect(throws: APIError.self) { try await service.submit(body) { await tokens.consume($0) } }
+        let again = await #expect(throws: SurveyError.self) { try await service.submit(body) { await tokens.consume($0) } }.map(APIError.from)
         #expect(again?.status.code == 403)
         #expect(try storedRows(store).count == 1)
     }
@@ -145,11 +146,11 @@ struct SurveyTests {
         let (service, store) = try makeService()
         let tokens = FakeTokens(["right"])
         for token in ["wrong", ""] {
-            let error = await #expect(throws: APIError.self) {
+            let error = await #expect(throws: SurveyError.self) {
                 try await service.submit(try decodeSubmission(#"{"surveyToken":"\#(token)","answers":{"satisfaction":"5"}}"#)) {
                     await tokens.consume($0)
                 }
-            }
+            }.map(APIError.from)
             #expect(error?.status.code == 403)
         }
         #expect(try storedRows(store).isEmpty)
@@ -170,9 +171,9 @@ struct SurveyTests {
     func badAnswers(answers: String, fragment: String) async throws {
         let (service, store) = try makeService()
         let tokens = FakeTokens(["t1"])
-        let error = await #expect(throws: APIError.self) {
+        let error = await #expect(throws: SurveyError.self) {
             try await service.submit(try decodeSubmission(#"{"surveyToken":"t1","answers":\#(answers)}"#)) { await tokens.consume($0) }
-        }
+        }.map(APIError.from)
         #expect(error?.status.code == 400)
         #expect(error?.message.contains(fragment) == true, "\(error?.message ?? "")")
         #expect(error.map { $0.message.hasSuffix(".") && !$0.message.dropLast().contains(". ") } == true, "one sentence")
@@ -194,7 +195,7 @@ struct SurveyTests {
         let entry = try await service.enterRaffle(RaffleEntryRequest(raffleToken: first))
         #expect(RaffleTicketCode.isValid(entry.ticket))
         #expect(entry.prize == "Willich voucher, €15", "the survey's language")
-        let reuse = await #expect(throws: APIError.self) { try await service.enterRaffle(RaffleEntryRequest(raffleToken: first)) }
+        let reuse = await #expect(throws: SurveyError.self) { try await service.enterRaffle(RaffleEntryRequest(raffleToken: first)) }.map(APIError.from)
         #expect(reuse?.status.code == 403)
 
         let second = try await raffleToken("t2", language: "uk")
@@ -228,7 +229,7 @@ struct SurveyTests {
         #expect(answer.raffleToken == nil)
         let encoded = String(decoding: try APIJSON.encoder().encode(answer), as: UTF8.self)
         #expect(encoded == "{}")
-        let error = await #expect(throws: APIError.self) { try await service.enterRaffle(RaffleEntryRequest(raffleToken: "x")) }
+        let error = await #expect(throws: SurveyError.self) { try await service.enterRaffle(RaffleEntryRequest(raffleToken: "x")) }.map(APIError.from)
         #expect(error?.status.code == 404)
     }
 
@@ -310,18 +311,18 @@ struct SurveyTests {
             (RaffleDrawRequest(winners: 1, seed: "00ff"), 400),
         ]
         for (request, status) in cases {
-            let error = #expect(throws: APIError.self) { try service.draw(request, by: Actor("clerk1")) }
+            let error = #expect(throws: SurveyError.self) { try service.draw(request, by: Actor("clerk1")) }.map(APIError.from)
             #expect(error?.status.code == status)
         }
         let (empty, _) = try makeService()
-        let error = #expect(throws: APIError.self) { try empty.draw(RaffleDrawRequest(winners: 1), by: Actor("clerk1")) }
+        let error = #expect(throws: SurveyError.self) { try empty.draw(RaffleDrawRequest(winners: 1), by: Actor("clerk1")) }.map(APIError.from)
         #expect(error?.status.code == 409)
     }
 
     @Test("Closing the raffle needs confirmation, deletes every ticket and is audited")
     func close() throws {
         let (service, store) = try storeWithTickets(["AAAA-AAAA", "BBBB-BBBB"])
-        let refused = #expect(throws: APIError.self) { try service.close(RaffleCloseRequest(confirm: false), by: Actor("clerk1")) }
+        let refused = #expect(throws: SurveyError.self) { try service.close(RaffleCloseRequest(confirm: false), by: Actor("clerk1")) }.map(APIError.from)
         #expect(refused?.status.code == 400)
         #expect(try service.tickets().count == 2)
         #expect(try service.close(RaffleCloseRequest(confirm: true), by: Actor("clerk1")) == DeletedCount(deleted: 2))
@@ -336,8 +337,8 @@ struct SurveyTests {
         #expect(try service.removeTicket(" k7q2-9xmp ", by: Actor("clerk1")) == DeletedCount(deleted: 1))
         #expect(try store.raffleTickets().map(\.ticket) == ["AAAA-AAAA"])
         #expect(try store.auditLog().last?.action == "raffle-remove")
-        #expect((#expect(throws: APIError.self) { try service.removeTicket("K7Q2-9XMP", by: Actor("clerk1")) })?.status.code == 404)
-        #expect((#expect(throws: APIError.self) { try service.removeTicket("K7Q2-9XM0", by: Actor("clerk1")) })?.status.code == 400)
+        #expect((#expect(throws: SurveyError.self) { try service.removeTicket("K7Q2-9XMP", by: Actor("clerk1")) }.map(APIError.from))?.status.code == 404)
+        #expect((#expect(throws: SurveyError.self) { try service.removeTicket("K7Q2-9XM0", by: Actor("clerk1")) }.map(APIError.from))?.status.code == 400)
     }
 
     @Test("The ticket list is sorted and carries the digest the draw uses")
@@ -395,7 +396,7 @@ struct SurveyTests {
     func reportRefusals() throws {
         let (service, _) = try makeService()
         for (from, to) in [("2026-13-01", nil), (nil, "31.03.2026"), ("+202-03-04", nil), ("2026-04-01", "2026-03-01")] as [(String?, String?)] {
-            let error = #expect(throws: APIError.self) { try service.report(from: from, to: to, language: nil, by: Actor("clerk1")) }
+            let error = #expect(throws: SurveyError.self) { try service.report(from: from, to: to, language: nil, by: Actor("clerk1")) }.map(APIError.from)
             #expect(error?.status.code == 400)
         }
     }
@@ -426,8 +427,8 @@ struct SurveyTests {
         let (service, store) = try makeService()
         try store.saveSurveyAnswers(["satisfaction": .one("5")], day: "2024-01-02")
         try store.saveSurveyAnswers(["satisfaction": .one("4")], day: "2026-03-02")
-        #expect((#expect(throws: APIError.self) { try service.purge(SurveyPurgeRequest(before: "2025-01-01", confirm: false), by: Actor("c")) })?.status.code == 400)
-        #expect((#expect(throws: APIError.self) { try service.purge(SurveyPurgeRequest(before: "2025", confirm: true), by: Actor("c")) })?.status.code == 400)
+        #expect((#expect(throws: SurveyError.self) { try service.purge(SurveyPurgeRequest(before: "2025-01-01", confirm: false), by: Actor("c")) }.map(APIError.from))?.status.code == 400)
+        #expect((#expect(throws: SurveyError.self) { try service.purge(SurveyPurgeRequest(before: "2025", confirm: true), by: Actor("c")) }.map(APIError.from))?.status.code == 400)
         #expect(try service.purge(SurveyPurgeRequest(before: "2025-01-01", confirm: true), by: Actor("c")) == DeletedCount(deleted: 1))
         #expect(try store.surveyAnswerCount() == 1)
     }
