@@ -59,9 +59,6 @@ def config_text(tmp: Path, demo: bool = True, idle: int = 12, kiosk_extra=()) ->
         f"idle_timeout_seconds = {idle}",
         "raffle_announcement = { " + ", ".join(f'{k} = "{v}"' for k, v in RAFFLE_ANNOUNCEMENT.items()) + " }",
         *kiosk_extra,
-        # The kiosk tests type 12-digit codes; the default is 14 (docs/adr/0050).
-        "[codes]",
-        "length = 12",
         "[throttle]",
         "free_attempts = 3",
         "first_wait_seconds = 40",   # long enough to reload the page and still see the wait

@@ -111,7 +111,7 @@ def test_number_entry_keys_say_what_they_do_and_never_swallow_taps(kiosk, daemon
     k.tap_digits(doc["code"])
     k.tap_digits("7")
     assert k.display_digits() == doc["code"]
-    k.wait(lambda: k.text("#keypad-msg").startswith("Alle 12 Ziffern sind eingegeben"), what="the field is full")
+    k.wait(lambda: k.text("#keypad-msg").startswith("Alle 14 Ziffern sind eingegeben"), what="the field is full")
     k.tap("#btn-confirm")
     k.wait(lambda: k.heading() == "Geburtsdatum eingeben", what="date of birth screen")
     assert "Tag" in k.text("#dob-legend") and "Monat" in k.text("#dob-legend")
@@ -148,7 +148,7 @@ def test_function_keys_fit_their_text_in_every_language_and_size(kiosk, daemon):
 # Each entry puts the page on one screen through its own modules, with the longest content it can have.
 SCREENS = {
     "start": "",
-    "code, wrong": """keypad.openKeypad('code'); s.visit.code = '123456789012'; s.visit.stale = true; ui.renderScreen();
+    "code, wrong": """keypad.openKeypad('code'); s.visit.code = '12345678901234'; s.visit.stale = true; ui.renderScreen();
                      keypad.showMsg(text.t('rejectedCode') + ' ' + text.t('lastAttempt'));""",
     "date of birth, mismatch": "keypad.openKeypad('dob'); s.visit.dob = '0101198'; ui.renderScreen(); keypad.showMsg(text.t('dobMismatch'));",
     "slowed": "s.slowedUntil = Date.now() + 1790000; keypad.openKeypad('code');",
@@ -224,8 +224,8 @@ def test_reviewed_wording(kiosk, daemon):
     plural = k.d.execute_async_script("""const done = arguments[0];
         Promise.all(['/state.js', '/text.js'].map(m => import(m))).then(([st, text]) => {
           st.state.visit.lang = 'ar';
-          done([text.t('digitsEntered', {k: 3, n: 12}), text.t('digitsEntered', {k: 3, n: 8})]); });""")
-    assert plural == ["تم إدخال 3 من 12 رقمًا.", "تم إدخال 3 من 8 أرقام."], plural
+          done([text.t('digitsEntered', {k: 3, n: 14}), text.t('digitsEntered', {k: 3, n: 8})]); });""")
+    assert plural == ["تم إدخال 3 من 14 رقمًا.", "تم إدخال 3 من 8 أرقام."], plural
     status, survey = daemon.http("GET", "/survey.json")
     labels = {o["id"]: o["label"] for q in survey["questions"] for o in q["options"]}
     assert labels["3"]["en"] == "neither satisfied nor dissatisfied"

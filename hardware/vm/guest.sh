@@ -143,7 +143,7 @@ install)
   else fail "check-config of the VM locker: $out"; fi
   systemctl reset-failed amtomatd 2>/dev/null; systemctl restart amtomatd
   if waitfor 120 active amtomatd; then pass "amtomatd active and READY (Type=notify) after the restart"
-  else fail "amtomatd not active: $(systemctl status amtomatd --no-pager 2>&1 | tail -5 | tr '\n' ' ')"; fi
+  else fail "amtomatd not active:"; journalctl -u amtomatd -b --no-pager 2>&1 | tail -40 | sed 's/^/INFO:   /' | tee -a "$RES"; fi
 
   # 3. roles
   useradd -m -G amtomat,amtomat-clerk anna; useradd -m -G amtomat,amtomat-tech tom; useradd -m eve; useradd -m -G amtomat max
@@ -157,6 +157,13 @@ install)
   out=$(runuser -u tom -- amtomat deposit --kind id-card --reference VM-X --size S 2>&1); rc=$?
   [ $rc = 77 ] && pass "technician tom may not deposit, exit 77" || fail "tom deposit: exit $rc: $out"
   check "document VM-1 ready" test "$(state_of VM-1)" = ready
+  # The sender and the metrics export are shipped but wait for the town's settings.
+  check "amtomat-notify.service shipped, not enabled" test "$(systemctl is-enabled amtomat-notify.service)" = disabled
+  mkdir -p /var/lib/prometheus/node-exporter
+  systemctl start amtomat-metrics.service \
+    && grep -q '^amtomat_doors_left_open 0' /var/lib/prometheus/node-exporter/amtomat.prom \
+    && pass "amtomat-metrics.service exports the daemon's metrics for node-exporter" \
+    || fail "metrics export: $(systemctl status amtomat-metrics.service --no-pager 2>&1 | tail -3 | tr '\n' ' ')"
 
   # 4. upgrade to the current version: database, key and the edited conffile stay
   before=$(sha256sum /etc/amtomat/amtomat.toml /var/lib/amtomat/pickup-code.key | awk '{print $1}' | tr '\n' ' ')
