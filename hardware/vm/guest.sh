@@ -60,9 +60,9 @@ mainpid() { systemctl show -p MainPID --value amtomatd; }
 new_active_pid() { local p; p=$(mainpid); [ "$p" != 0 ] && [ "$p" != "$1" ] && active amtomatd; }
 state_of() { amtomat --json show "$1" 2>/dev/null | jq -r .state; }
 deposit() { # deposit USER REFERENCE -> prints the pickup code
-  runuser -u "$1" -- amtomat --json deposit --kind id-card --reference "$2" --size S 2>>$D/deposit-errors.txt | jq -r '.code // empty'
+  runuser -u "$1" -- amtomat --json deposit --kind id-card --reference "$2" --size S --date-of-birth 1990-05-17 2>>$D/deposit-errors.txt | jq -r '.code // empty'
 }
-pickup() { curl -s -m 30 -H 'Content-Type: application/json' -d "{\"code\":\"$1\"}" http://127.0.0.1:8080/api/pickup | jq -r .result; }
+pickup() { curl -s -m 30 -H 'Content-Type: application/json' -d "{\"code\":\"$1\",\"dateOfBirth\":\"1990-05-17\"}" http://127.0.0.1:8080/api/pickup | jq -r .result; }
 write_config() {
   cat > /etc/amtomat/amtomat.toml <<EOF
 # The test VM's locker: four compartments on gpio-sim (hardware/vm/guest.sh).
