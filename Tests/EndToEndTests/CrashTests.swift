@@ -13,14 +13,22 @@ import Glibc
 struct CrashTests {
     @Test("withdraw A, kill -9 before its door opened, restart: A is still in the books and its compartment is not handed out")
     func killDuringWithdrawal() async throws {
-        let daemon = try DaemonProcess()
+        // A long door timeout: the withdrawal must still be waiting for the door when the kill comes,
+        // however slowly a loaded CI machine runs this test.
+        let daemon = try DaemonProcess(openTimeoutSeconds: 60)
         try daemon.start()
         let a = try daemon.deposit("A")
         // The lock waits for its coil slot (here: it never releases), as it often does for a second or more.
         #expect(try daemon.cli(["sim", "jam", "\(a.compartment)"]).status == 0)
         let control = daemon.control
         let withdrawal = Task { try? await control.send(.POST, "/documents/A/withdraw", body: nil) }
-        try await Task.sleep(for: .milliseconds(250))
+        // Kill once the withdrawal is committed (it is, before the coil is pulsed), not after a guess.
+        var committed = false
+        for _ in 0..<500 where !committed {
+            committed = try daemon.store().document(reference: "A")?.state == .withdrawing
+            if !committed { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(committed, "the withdrawal was committed before the door was asked to open")
         daemon.stop(signal: SIGKILL)
         _ = await withdrawal.value
         try daemon.start()
@@ -30,7 +38,8 @@ struct CrashTests {
         #expect(try APIJSON.decoder().decode(DocumentView.self, from: Data(show.stdout.utf8)).state == .ready)
         let b = try daemon.deposit("B")
         #expect(b.compartment != a.compartment, "the next deposit does not open A's compartment")
-        #expect(try await daemon.pickup(a.code).1.result == .open, "A's code still works: it is still there")
+        let result = try await daemon.pickup(a.code).1.result
+        #expect(result == .open, "A's code still works: it is still there (got \(result))")
         daemon.stop()
     }
 

@@ -72,7 +72,7 @@ final class DaemonProcess: @unchecked Sendable {
     /// - Parameters:
     ///   - labelled: give compartments door labels "A1", "B1", … (column letter, row number).
     init(extraConfig: String = "", compartments: Int = 6, directory: URL? = nil,
-         labelled: Bool = false, leftOpenAlarmSeconds: Int = 120) throws {
+         labelled: Bool = false, leftOpenAlarmSeconds: Int = 120, openTimeoutSeconds: Double = 0.5) throws {
         let dir = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("amtomat-e2e-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         chmod(dir.path, 0o755)
@@ -101,7 +101,7 @@ final class DaemonProcess: @unchecked Sendable {
             port = 0
             demo = true
             [doors]
-            open_timeout_seconds = 0.5
+            open_timeout_seconds = \(openTimeoutSeconds)
             left_open_alarm_seconds = \(leftOpenAlarmSeconds)
             [throttle]
             free_attempts = 3
