@@ -4,14 +4,16 @@
     screen.py QMP_SOCKET OUT_PREFIX POWER_ON_EPOCH OK_FILE
 
 Every 2 s: `screendump` to a PPM, then decide by colours whether it shows the kiosk's start
-screen: mostly the page colour (--paper #f6f7f9) with the title bar (--brand-dark #07345f), as
-Sources/AmtomatDaemon/Kiosk/kiosk.css defines them. The first match is saved as OUT_PREFIX.png, its
+screen: mostly the page colour (--paper #f6f7f9), the title bar (--brand-dark #07345f) and the
+filled "start pickup" and selected-language buttons (--brand #0a4a86), as
+Sources/AmtomatDaemon/Kiosk/kiosk.css defines them. The buttons are drawn only once the page's
+script has run, so the empty page frame alone does not count. The first match is saved as OUT_PREFIX.png, its
 time since power-on goes to stdout ("KIOSK-ON-SCREEN 41.2 s ...") and to OK_FILE, which the guest
 waits for. The last frame is kept as OUT_PREFIX-last.png either way, to see what was on screen.
 """
-import json, socket, struct, sys, time, zlib
+import json, signal, socket, struct, sys, time, zlib
 
-PAPER, BAR = (0xF6, 0xF7, 0xF9), (0x07, 0x34, 0x5F)
+PAPER, BAR, BRAND = (0xF6, 0xF7, 0xF9), (0x07, 0x34, 0x5F), (0x0A, 0x4A, 0x86)
 
 
 def read_ppm(path):
@@ -39,15 +41,15 @@ def write_png(path, w, h, rgb):
 
 
 def shares(w, h, rgb):
-    """Fractions of sampled pixels close to the page colour and to the bar colour."""
+    """Fractions of sampled pixels close to the page, bar and button colours."""
     near = lambda p, c: all(abs(p[i] - c[i]) <= 8 for i in range(3))
-    n = paper = bar = 0
+    n = paper = bar = brand = 0
     for y in range(0, h, 4):
         row = y * w * 3
         for x in range(0, w, 4):
             p = rgb[row + x * 3:row + x * 3 + 3]
-            n += 1; paper += near(p, PAPER); bar += near(p, BAR)
-    return paper / max(n, 1), bar / max(n, 1)
+            n += 1; paper += near(p, PAPER); bar += near(p, BAR); brand += near(p, BRAND)
+    return paper / max(n, 1), bar / max(n, 1), brand / max(n, 1)
 
 
 class QMP:
@@ -72,6 +74,11 @@ def main():
         except OSError:
             time.sleep(0.5)
     ppm, seen, last = prefix + ".ppm", False, ""
+
+    def stop(*_):                                   # hardware/vm/run ends the watch with SIGTERM
+        print("last frame: " + last, flush=True)
+        sys.exit(0)
+    signal.signal(signal.SIGTERM, stop)
     while True:
         t = time.time()
         try:
@@ -84,17 +91,18 @@ def main():
             w, h, rgb = read_ppm(ppm)
         except (OSError, AssertionError, ValueError, IndexError):
             time.sleep(2); continue
-        paper, bar = shares(w, h, rgb)
-        last = f"{t - start:.1f} s: {w}x{h}, page colour {paper:.0%}, bar colour {bar:.1%}"
-        if not seen and paper >= 0.35 and bar >= 0.01:
+        paper, bar, brand = shares(w, h, rgb)
+        colours = f"page colour {paper:.0%}, bar colour {bar:.1%}, button colour {brand:.1%}"
+        last = f"{t - start:.1f} s: {w}x{h}, {colours}"
+        if not seen and paper >= 0.35 and bar >= 0.03 and brand >= 0.01:
             seen = True
             write_png(prefix + ".png", w, h, rgb)
-            msg = f"{t - start:.1f} s after power-on ({w}x{h}, page colour {paper:.0%}, bar colour {bar:.1%})"
+            msg = f"{t - start:.1f} s after power-on ({w}x{h}, {colours})"
             print("KIOSK-ON-SCREEN " + msg, flush=True)
             open(ok_file, "w").write(msg + "\n")
         write_png(prefix + "-last.png", w, h, rgb)
         time.sleep(max(0.0, 2 - (time.time() - t)))
-    print("last frame: " + last, flush=True)
+    stop()
 
 
 if __name__ == "__main__":
