@@ -147,11 +147,9 @@ install)
   # The town's edit of the kiosk settings (a conffile, kept by the upgrade below): this display has
   # no GPU, and Chromium's software GL is far too slow under TCG; --disable-gpu draws in software.
   sed -i 's/^AMTOMAT_KIOSK_CHROMIUM_FLAGS=.*/AMTOMAT_KIOSK_CHROMIUM_FLAGS=--disable-gpu/' /etc/amtomat/kiosk.env
-  # Chromium's start costs minutes of CPU under TCG: the daemon's checks (and the upgrade, which
-  # would restart it) run without the kiosk screen; it is started in 9, and the power-on boot
-  # starts it as a locker does.
-  check "amtomat-kiosk.service started by the install" active amtomat-kiosk
-  systemctl stop amtomat-kiosk; systemctl mask --runtime amtomat-kiosk >/dev/null 2>&1
+  # The screen runs from here on, as on a locker: the daemon's checks below restart the daemon, and
+  # the kiosk follows (its start script ends the browser while the daemon is away).
+  systemctl try-restart amtomat-kiosk
   check "service user amtomat exists (sysusers.d)" getent passwd amtomat
   check "groups amtomat-clerk and amtomat-tech exist" getent group amtomat-clerk amtomat-tech
   check "kiosk user amtomat-kiosk exists" getent passwd amtomat-kiosk
@@ -245,7 +243,6 @@ install)
   awk -v e="${ex:-99}" 'BEGIN{exit !(e <= 2.0)}' && pass "systemd-analyze security amtomatd: $ex (target 2.0 or lower)" || fail "systemd-analyze security amtomatd: ${ex:-?} (target 2.0 or lower)"
 
   # 9. the kiosk screen: cage and Chromium as amtomat-kiosk; a crashed browser comes back
-  systemctl unmask --runtime amtomat-kiosk >/dev/null 2>&1; systemctl start amtomat-kiosk
   waitfor 300 active amtomat-kiosk && pass "amtomat-kiosk.service active" || fail "amtomat-kiosk.service: $(systemctl status amtomat-kiosk --no-pager 2>&1 | tail -5 | tr '\n' ' ')"
   waitfor 300 pgrep -u amtomat-kiosk -x cage && pass "cage runs as amtomat-kiosk" || fail "no cage process of amtomat-kiosk"
   if waitfor 120 pgrep -u amtomat-kiosk chromium; then
