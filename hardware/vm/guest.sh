@@ -9,7 +9,6 @@ D=/mnt/vmshare
 CFS=/sys/kernel/config/gpio-sim/amtomat-sim
 N=4                                   # compartments: LOCKi at offset 2(i-1), DOORi at 2(i-1)+1
 sysdir() { echo "/sys/devices/platform/$(cat $CFS/dev_name)/$(cat $CFS/bank0/chip_name)"; }
-lockv() { cat "$(sysdir)/sim_gpio$(( ($1 - 1) * 2 ))/value"; }
 door() { echo "pull-$([ "$2" = open ] && echo up || echo down)" > "$(sysdir)/sim_gpio$(( ($1 - 1) * 2 + 1 ))/pull"; }
 
 case "${1:-}" in
@@ -56,7 +55,7 @@ kiosk_diagnosis() { # where cage waits, for the record
   local p
   info "kiosk: sessions: $(loginctl list-sessions --no-legend 2>&1 | tr '\n' ';')"
   info "kiosk: /dev/dri: $(ls -l /dev/dri 2>&1 | tr '\n' ';')"
-  # Every process of the kiosk user (systemd's PAM parent waits for cage; cage for its client).
+  # Every process of the kiosk user, with where it waits in the kernel.
   for p in $(pgrep -u amtomat-kiosk); do
     info "kiosk: pid $p ppid $(ps -o ppid= -p "$p" | tr -d ' ') $(tr '\0' ' ' < /proc/$p/cmdline | cut -c1-80) waits in $(cat /proc/$p/wchan 2>/dev/null); stack: $(tr '\n' ' ' < /proc/$p/stack 2>/dev/null | cut -c1-240)"
   done

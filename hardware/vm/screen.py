@@ -7,9 +7,9 @@ Every 2 s: `screendump` to a PPM, then decide by colours whether it shows the ki
 screen: mostly the page colour (--paper #f6f7f9), the title bar (--brand-dark #07345f) and the
 filled "start pickup" and selected-language buttons (--brand #0a4a86), as
 Sources/AmtomatDaemon/Kiosk/kiosk.css defines them. The buttons are drawn only once the page's
-script has run, so the empty page frame alone does not count. The first match is saved as OUT_PREFIX.png, its
-time since power-on goes to stdout ("KIOSK-ON-SCREEN 41.2 s ...") and to OK_FILE, which the guest
-waits for. The last frame is kept as OUT_PREFIX-last.png either way, to see what was on screen.
+script has run, so the empty page frame alone does not count. The first match is saved as
+OUT_PREFIX.png, its time since power-on goes to stdout ("KIOSK-ON-SCREEN 41.2 s ...") and to
+OK_FILE, which the guest waits for. The last frame is kept as OUT_PREFIX-last.png either way, to see what was on screen.
 """
 import json, signal, socket, struct, sys, time, zlib
 
