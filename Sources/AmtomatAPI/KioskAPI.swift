@@ -140,3 +140,16 @@ public struct KioskInfo: Codable, Sendable {
         self.raffleAnnouncement = raffleAnnouncement
     }
 }
+
+/// `GET /api/kiosk/page-report`: how often the kiosk page has shown that it is alive since the
+/// daemon started, and how long ago it last did. The kiosk's start script restarts the browser when
+/// the count stops changing (docs/kiosk.md, "The page watch").
+public struct KioskPageReport: Codable, Sendable, Equatable {
+    public var reports: Int
+    /// Seconds since the last report; nil before the first one.
+    public var secondsSinceLastReport: Double?
+    public init(reports: Int, secondsSinceLastReport: Double?) {
+        self.reports = reports
+        self.secondsSinceLastReport = secondsSinceLastReport
+    }
+}

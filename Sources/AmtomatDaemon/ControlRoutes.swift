@@ -69,6 +69,8 @@ public struct ControlAPI: Sendable {
     let metricsText: @Sendable () -> String
     let survey: SurveyService?
     var notices: NoticeDesk? = nil
+    /// The kiosk page's reports, for the `amtomat_kiosk_page_silent_seconds` gauge.
+    var pageWatch: KioskPageWatch? = nil
 
     func buildRouter(roleMap: RoleMap, groupNames: (clerk: String, technician: String)) -> Router<ControlContext> {
         let router = Router(context: ControlContext.self)
@@ -85,6 +87,7 @@ public struct ControlAPI: Sendable {
         router.get("/metrics") { _, context in
             _ = try context.anyRole()
             await controller.refreshDoorGauges()
+            pageWatch?.recordGauge()
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metricsText())))

@@ -106,8 +106,10 @@ public struct Daemon: Sendable {
             }
         }
         let survey = try SurveyService(store: store, files: files, logger: logger)
-        let control = ControlAPI(controller: controller, simulator: simulator, version: version, metricsText: metricsText,
+        let pageWatch = KioskPageWatch()
+        var control = ControlAPI(controller: controller, simulator: simulator, version: version, metricsText: metricsText,
                                  survey: survey, notices: notices)
+        control.pageWatch = pageWatch
         var roleMap = RoleMap(clerkGroup: settings.control.clerkGroup, technicianGroup: settings.control.technicianGroup)
         roleMap.notifierGID = groupID(settings.control.notifierGroup)
         if notices != nil && roleMap.notifierGID == nil {
@@ -165,6 +167,7 @@ public struct Daemon: Sendable {
         var kiosk = KioskAPI(controller: controller, info: info, files: files, simulator: simulator, survey: survey,
                              address: address)
         kiosk.speech = speech
+        kiosk.pageWatch = pageWatch
         let kioskApp = Application(
             router: kiosk.buildRouter(),
             server: limits.server(),

@@ -18,6 +18,8 @@ public struct KioskAPI: Sendable {
     let address: KioskAddress
     /// Speech output; nil when speech.json is missing or unusable.
     var speech: SpeechService? = nil
+    /// The page's reports that it is on the screen and alive.
+    var pageWatch = KioskPageWatch()
 
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -30,6 +32,12 @@ public struct KioskAPI: Sendable {
         let info = self.info
 
         router.get("/api/kiosk") { _, _ in try jsonResponse(info) }
+        let pageWatch = self.pageWatch
+        router.post("/api/kiosk/page-report") { _, _ in
+            pageWatch.report()
+            return Response(status: .noContent)
+        }
+        router.get("/api/kiosk/page-report") { _, _ in try jsonResponse(pageWatch.snapshot()) }
         router.post("/api/pickup") { request, _ in
             let body = try await decodeBody(PickupRequest.self, from: request)
             let response = try await controller.pickup(code: body.code, dateOfBirth: body.dateOfBirth)

@@ -488,3 +488,15 @@ def test_every_interface_text_exists_in_every_language(kiosk, daemon):
         return [Object.keys(T), out];""")
     assert missing[0] == ["de", "en", "tr", "uk", "ar"]
     assert missing[1] == [], missing[1]
+
+
+def test_the_page_reports_to_the_page_watch_while_it_is_on_the_screen(kiosk, daemon):
+    """The page watch (docs/kiosk.md): the loaded page reports at once and then every 10 s, from an
+    animation frame; the kiosk's start script restarts a browser whose page stops reporting."""
+    status, before = daemon.http("GET", "/api/kiosk/page-report")
+    assert status == 200 and before["reports"] == 0, before
+    kiosk.open()
+    kiosk.wait(lambda: daemon.http("GET", "/api/kiosk/page-report")[1]["reports"] >= 1, timeout=10, what="first page report")
+    kiosk.wait(lambda: daemon.http("GET", "/api/kiosk/page-report")[1]["reports"] >= 2, timeout=25, what="second page report")
+    _, after = daemon.http("GET", "/api/kiosk/page-report")
+    assert after["secondsSinceLastReport"] < 12, after

@@ -143,6 +143,10 @@ install)
   # The town's edit of the kiosk settings (a conffile, kept by the upgrade below): this display has
   # no GPU, and Chromium's software GL is far too slow under TCG; --disable-gpu draws in software.
   sed -i 's/^AMTOMAT_KIOSK_CHROMIUM_FLAGS=.*/AMTOMAT_KIOSK_CHROMIUM_FLAGS=--disable-gpu/' /etc/amtomat/kiosk.env
+  # The page watch's times, for a machine that is 10 to 20 times slower than a Pi under TCG
+  # (Chromium needs a minute or more to draw its first page here).
+  sed -i -e 's/^AMTOMAT_KIOSK_PAGE_START_SECONDS=.*/AMTOMAT_KIOSK_PAGE_START_SECONDS=300/' \
+         -e 's/^AMTOMAT_KIOSK_PAGE_SILENCE_SECONDS=.*/AMTOMAT_KIOSK_PAGE_SILENCE_SECONDS=90/' /etc/amtomat/kiosk.env
   # The screen runs from here on, as on a locker: the daemon's checks below restart the daemon, and
   # the kiosk follows (its start script ends the browser while the daemon is away).
   systemctl try-restart amtomat-kiosk
@@ -260,7 +264,22 @@ install)
       && journalctl _UID="$(id -u amtomat-kiosk)" -b --no-pager | grep -q "amtomatd stopped answering" \
       && pass "amtomatd restarted: the kiosk ended the browser and started it again" \
       || fail "after a restart of amtomatd the browser was not started again"
+    # The page watch: a frozen page (its renderers stopped here) stops reporting, and the start
+    # script ends the browser with every process it started; the service starts it again.
+    if waitfor 400 sh -c "curl -sf http://127.0.0.1:8080/api/kiosk/page-report | jq -e '.reports >= 1'"; then
+      pass "the kiosk page reports to the page watch"
+      chrome=$(pgrep -u amtomat-kiosk -o chromium)
+      pkill -STOP -u amtomat-kiosk -f -- '--type=renderer'
+      waitfor 240 sh -c "journalctl _UID=$(id -u amtomat-kiosk) -b --no-pager | grep -q 'the kiosk page has not reported' && p=\$(pgrep -u amtomat-kiosk -o chromium) && [ \"\$p\" != '$chrome' ]" \
+        && pass "frozen page: the page watch ended the browser and the service started it again" \
+        || fail "frozen page: the browser was not started again"
+      left=$(ps -u amtomat-kiosk -o pid=,stat=,comm= | awk '$2 ~ /T/')
+      [ -z "$left" ] && pass "no stopped process of the frozen browser is left" || fail "stopped processes left behind: $left"
+    else
+      fail "the kiosk page never reported to the page watch"; kiosk_diagnosis
+    fi
   fi
+  info "page watch: $(journalctl _UID="$(id -u amtomat-kiosk)" -b --no-pager | grep -c 'did not report within') restart(s) for a page that never came this boot"
   journalctl -b --no-pager > $D/journal-install.txt 2>&1
   echo install > /root/phase
   finish;;
@@ -284,6 +303,7 @@ poweron)
   waitfor 60 sh -c "[ \"\$(amtomat --json show VM-1 | jq -r .state)\" = collected ]" && pass "VM-1 collected (door seen open and closed)" || fail "VM-1 state $(state_of VM-1)"
   if pgrep -u amtomat-kiosk chromium >/dev/null || waitfor 60 pgrep -u amtomat-kiosk chromium; then waitscreen 900
   else fail "after power-on: no Chromium within 60 s"; kiosk_diagnosis; fi
+  info "page watch: $(journalctl _UID="$(id -u amtomat-kiosk)" -b --no-pager | grep -c 'did not report within') restart(s) for a page that never came this boot"
 
   # 11. backup (as docs/installation.md says), remove, purge, fresh install, restore
   code2=$(deposit anna VM-2); [ -n "$code2" ] && pass "deposit VM-2 before the backup" || fail "deposit VM-2"

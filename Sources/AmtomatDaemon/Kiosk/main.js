@@ -45,6 +45,22 @@ function wire() {
     document.addEventListener(ev, () => { state.visit.lastActivity = Date.now(); }, { capture: true, passive: true }));
 }
 
+// The page watch: from inside an animation frame, which runs only while this page is loaded, its
+// script runs and the browser draws it, tell the daemon that the page is on the screen. The kiosk's
+// start script restarts a browser whose page stops reporting (a white or frozen window);
+// docs/kiosk.md, "The page watch".
+const PAGE_REPORT_MS = 10000;
+let reporting = false;
+function reportPage() {
+  requestAnimationFrame(() => { api("POST", "/api/kiosk/page-report", undefined, 5000).catch(() => {}); });
+}
+function startPageReports() {
+  if (reporting) return;
+  reporting = true;
+  reportPage();
+  setInterval(reportPage, PAGE_REPORT_MS);
+}
+
 async function load() {
   try {
     const r = await api("GET", "/api/kiosk");
@@ -70,6 +86,7 @@ async function load() {
   reset();
   await checkTerminal();   // a page reloaded while the terminal is slowed shows the wait before any typing
   document.body.dataset.ready = "1";
+  startPageReports();
   return true;
 }
 
