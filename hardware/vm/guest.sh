@@ -145,8 +145,8 @@ install)
   sed -i 's/^AMTOMAT_KIOSK_CHROMIUM_FLAGS=.*/AMTOMAT_KIOSK_CHROMIUM_FLAGS=--disable-gpu/' /etc/amtomat/kiosk.env
   # The page watch's times, for a machine that is 10 to 20 times slower than a Pi under TCG
   # (Chromium needs a minute or more to draw its first page here).
-  sed -i -e 's/^AMTOMAT_KIOSK_PAGE_START_SECONDS=.*/AMTOMAT_KIOSK_PAGE_START_SECONDS=300/' \
-         -e 's/^AMTOMAT_KIOSK_PAGE_SILENCE_SECONDS=.*/AMTOMAT_KIOSK_PAGE_SILENCE_SECONDS=90/' /etc/amtomat/kiosk.env
+  sed -i -e 's/^AMTOMAT_KIOSK_PAGE_START_SECONDS=.*/AMTOMAT_KIOSK_PAGE_START_SECONDS=200/' \
+         -e 's/^AMTOMAT_KIOSK_PAGE_SILENCE_SECONDS=.*/AMTOMAT_KIOSK_PAGE_SILENCE_SECONDS=60/' /etc/amtomat/kiosk.env
   # The screen runs from here on, as on a locker: the daemon's checks below restart the daemon, and
   # the kiosk follows (its start script ends the browser while the daemon is away).
   systemctl try-restart amtomat-kiosk
@@ -247,7 +247,7 @@ install)
   waitfor 300 pgrep -u amtomat-kiosk -x cage && pass "cage runs as amtomat-kiosk" || fail "no cage process of amtomat-kiosk"
   if waitfor 120 pgrep -u amtomat-kiosk chromium; then
     pass "Chromium runs as amtomat-kiosk"
-    waitscreen 600
+    waitscreen 900
   else
     fail "cage started as amtomat-kiosk, but Chromium did not start within 120 s"; kiosk_diagnosis
   fi
