@@ -188,10 +188,13 @@ public struct StatusView: Codable, Sendable {
     public var office: String?
     /// Outbox counts (nil from a daemon without notifications).
     public var notifications: NotificationCounts?
+    /// The kiosk page's reports that it is on the screen (docs/kiosk.md, "The page watch").
+    public var kioskPage: KioskPageReport?
     public init(locker: String, backend: String, version: String, you: String, roles: [String],
                 compartments: [CompartmentView], documents: [String: Int], terminalFreeAttempts: Int,
                 terminal: TerminalStatus? = nil, openDoors: [OpenDoorView]? = nil, office: String? = nil,
-                notifications: NotificationCounts? = nil) {
+                notifications: NotificationCounts? = nil, kioskPage: KioskPageReport? = nil) {
+        self.kioskPage = kioskPage
         self.office = office
         self.terminal = terminal
         self.openDoors = openDoors

@@ -310,7 +310,7 @@ public struct ControlAPI: Sendable {
                           terminalFreeAttempts: await controller.terminalFreeAttempts(),
                           terminal: await controller.terminalStatus(), openDoors: try await controller.openDoors(),
                           office: controller.settings.office.name,
-                          notifications: try notices?.counts())
+                          notifications: try notices?.counts(), kioskPage: pageWatch?.snapshot())
     }
 
     func lines() async -> [LineView] {

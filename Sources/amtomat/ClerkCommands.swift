@@ -240,6 +240,7 @@ struct Status: LockerCommand {
         if let n = s.notifications {
             print("Notifications: \(n.waiting) waiting, \(n.failed) failed\(n.failed > 0 ? " — see 'amtomat notifications'" : "").")
         }
+        if let page = s.kioskPage { print(kioskScreenLine(page)) }
         let open = s.openDoors ?? []
         print(open.isEmpty ? "Open doors: none" : "Open doors:")
         for door in open {
@@ -280,4 +281,14 @@ struct Throttle: AsyncParsableCommand {
             print("The terminal takes codes again; \(counted(terminal.attemptsLeft, "wrong attempt")) left before it slows down.")
         }
     }
+}
+
+/// The page reports every 10 s and the kiosk's start script restarts a browser silent for 45 s; a
+/// minute without a report means the screen shows no working page (docs/kiosk.md, "The page watch").
+func kioskScreenLine(_ page: KioskPageReport) -> String {
+    guard let age = page.secondsSinceLastReport.map({ Int($0.rounded()) }) else {
+        return "Kiosk screen: NO REPORT from the kiosk page since amtomatd started — check the screen and 'systemctl status amtomat-kiosk'."
+    }
+    if age < 60 { return "Kiosk screen: the page reported \(spoken(seconds: age)) ago." }
+    return "Kiosk screen: SILENT for \(spoken(seconds: age)) — check the screen and 'systemctl status amtomat-kiosk'."
 }

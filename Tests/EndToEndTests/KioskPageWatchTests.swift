@@ -20,6 +20,9 @@ struct KioskPageWatchTests {
         #expect(before == KioskPageReport(reports: 0, secondsSinceLastReport: nil))
         var metrics = String(decoding: try await daemon.control.send(.GET, "/metrics", body: nil).body, as: UTF8.self)
         #expect(metrics.contains("amtomat_kiosk_page_silent_seconds "), "\(metrics)")
+        // What a technician sees over SSH, without Prometheus.
+        let silent = try daemon.cli(["status"])
+        #expect(silent.stdout.contains("Kiosk screen: NO REPORT from the kiosk page since amtomatd started"), "\(silent.stdout)\(silent.stderr)")
 
         // As the page sends it (fetch, same origin).
         let post = await rawRequest(try RawConnection(tcpPort: daemon.kioskPort), "POST", "/api/kiosk/page-report", headers: [
@@ -32,6 +35,8 @@ struct KioskPageWatchTests {
         metrics = String(decoding: try await daemon.control.send(.GET, "/metrics", body: nil).body, as: UTF8.self)
         let gauge = metrics.split(separator: "\n").first { $0.hasPrefix("amtomat_kiosk_page_silent_seconds ") }
         #expect((gauge.flatMap { Double($0.split(separator: " ")[1]) } ?? 99) < 5, "\(gauge ?? "no gauge")")
+        let reported = try daemon.cli(["status"])
+        #expect(reported.stdout.contains("Kiosk screen: the page reported "), "\(reported.stdout)")
 
         // Another page cannot feed the watch.
         let foreign = await rawRequest(try RawConnection(tcpPort: daemon.kioskPort), "POST", "/api/kiosk/page-report", headers: [
