@@ -52,10 +52,7 @@ struct KioskPageWatchTests {
         let daemon = try DaemonProcess()
         try daemon.start()
         let kiosk = try KioskLauncher(daemon: daemon, reporting: false)
-        let status = try await kiosk.waitForExit(seconds: 60)
-        #expect(status == 1, "\(kiosk.stderr())")
-        #expect(kiosk.stderr().contains("the kiosk page did not report within 4 s of the browser's start"), "\(kiosk.stderr())")
-        #expect(!kiosk.browserRuns(), "the silent browser was left running")
+        try await kiosk.expectEnded(status: 1, saying: "the kiosk page did not report within 4 s of the browser's start")
         #expect(daemon.stop() == 0)
     }
 
@@ -65,14 +62,11 @@ struct KioskPageWatchTests {
         try daemon.start()
         let kiosk = try KioskLauncher(daemon: daemon, reporting: true)
         // Well past the start time and the silence time: the page reports, so nothing ends it.
-        try await kiosk.waitForReports(atLeast: 12, daemon: daemon)
+        try await kiosk.waitForReports(atLeast: 12)
         #expect(kiosk.isRunning(), "the script ended a reporting browser: \(kiosk.stderr())")
         #expect(kiosk.browserRuns())
         kiosk.stopReporting()
-        let status = try await kiosk.waitForExit(seconds: 60)
-        #expect(status == 1, "\(kiosk.stderr())")
-        #expect(kiosk.stderr().contains("the kiosk page has not reported for"), "\(kiosk.stderr())")
-        #expect(!kiosk.browserRuns())
+        try await kiosk.expectEnded(status: 1, saying: "the kiosk page has not reported for")
         #expect(daemon.stop() == 0)
     }
 
@@ -81,20 +75,19 @@ struct KioskPageWatchTests {
         let daemon = try DaemonProcess()
         try daemon.start()
         let kiosk = try KioskLauncher(daemon: daemon, reporting: true)
-        try await kiosk.waitForReports(atLeast: 2, daemon: daemon)
+        try await kiosk.waitForReports(atLeast: 2)
         #expect(daemon.stop() == 0)
-        let status = try await kiosk.waitForExit(seconds: 60)
-        #expect(status == 0, "\(kiosk.stderr())")
-        #expect(kiosk.stderr().contains("amtomatd stopped answering"), "\(kiosk.stderr())")
-        #expect(!kiosk.browserRuns())
+        try await kiosk.expectEnded(status: 0, saying: "amtomatd stopped answering")
     }
 
-    func pageReport(_ daemon: DaemonProcess) async throws -> KioskPageReport {
-        let answer = await rawRequest(try RawConnection(tcpPort: daemon.kioskPort), "GET", "/api/kiosk/page-report",
-                                      headers: [("Host", "127.0.0.1:\(daemon.kioskPort)")])
-        #expect(answer.status == 200, "\(answer.head)")
-        return try JSONDecoder().decode(KioskPageReport.self, from: Data(answer.body.utf8))
-    }
+}
+
+/// `GET /api/kiosk/page-report` as the start script asks it (no Origin: not from a page).
+func pageReport(_ daemon: DaemonProcess) async throws -> KioskPageReport {
+    let answer = await rawRequest(try RawConnection(tcpPort: daemon.kioskPort), "GET", "/api/kiosk/page-report",
+                                  headers: [("Host", "127.0.0.1:\(daemon.kioskPort)")])
+    #expect(answer.status == 200, "\(answer.head)")
+    return try JSONDecoder().decode(KioskPageReport.self, from: Data(answer.body.utf8))
 }
 
 let kioskStartScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -104,6 +97,7 @@ let kioskStartScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent
 /// half second, as the page does, while its `report` file exists.
 final class KioskLauncher: @unchecked Sendable {
     let directory: URL
+    let daemon: DaemonProcess
     private var pid: pid_t = 0
     private var status: Int32?
     let errPath: String
@@ -112,6 +106,7 @@ final class KioskLauncher: @unchecked Sendable {
     let rendererPIDFile: String
 
     init(daemon: DaemonProcess, reporting: Bool) throws {
+        self.daemon = daemon
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-\(UUID().uuidString)")
         reportFile = directory.appendingPathComponent("report").path
         browserPIDFile = directory.appendingPathComponent("browser.pid").path
@@ -186,12 +181,19 @@ final class KioskLauncher: @unchecked Sendable {
         return status
     }
 
-    func waitForReports(atLeast count: Int, daemon: DaemonProcess) async throws {
+    /// The script has ended, with this exit status and this reason on stderr, and nothing of the
+    /// stand-in browser is left.
+    func expectEnded(status expected: Int32, saying reason: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let status = try await waitForExit(seconds: 60)
+        #expect(status == expected, "\(stderr())", sourceLocation: sourceLocation)
+        #expect(stderr().contains(reason), "\(stderr())", sourceLocation: sourceLocation)
+        #expect(!browserRuns(), "the browser or its renderer was left running", sourceLocation: sourceLocation)
+    }
+
+    func waitForReports(atLeast count: Int) async throws {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            let answer = await rawRequest(try RawConnection(tcpPort: daemon.kioskPort), "GET", "/api/kiosk/page-report",
-                                          headers: [("Host", "127.0.0.1:\(daemon.kioskPort)")])
-            if let report = try? JSONDecoder().decode(KioskPageReport.self, from: Data(answer.body.utf8)), report.reports >= count { return }
+            if try await pageReport(daemon).reports >= count { return }
             try await Task.sleep(for: .milliseconds(200))
         }
         Issue.record("the stand-in browser did not report \(count) times within 60 s: \(stderr())")
