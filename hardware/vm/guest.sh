@@ -60,10 +60,12 @@ kiosk_diagnosis() { # where cage waits, for the record
     info "kiosk: pid $p ppid $(ps -o ppid= -p "$p" | tr -d ' ') $(tr '\0' ' ' < /proc/$p/cmdline | cut -c1-80) waits in $(cat /proc/$p/wchan 2>/dev/null); stack: $(tr '\n' ' ' < /proc/$p/stack 2>/dev/null | cut -c1-240)"
   done
   journalctl -u amtomat-kiosk -b --no-pager 2>&1 | tail -8 | sed 's/^/INFO:   /' | tee -a "$RES"
-  # cage and Chromium run in the logind session's scope, not the unit's: their messages by user id.
-  journalctl _UID="$(id -u amtomat-kiosk)" -b --no-pager 2>&1 | grep -v 'systemd\[' | tail -15 | sed 's/^/INFO:   /' | tee -a "$RES"
+  kiosk_journal | grep -v 'systemd\[' | tail -15 | sed 's/^/INFO:   /' | tee -a "$RES"
 }
 info() { say "INFO: [$BOOT] $*"; }
+# cage's, Chromium's and the start script's messages: in the logind session's scope, not the unit's.
+kiosk_journal() { journalctl _UID="$(id -u amtomat-kiosk)" -b --no-pager 2>&1; }
+watch_restarts() { info "page watch: $(kiosk_journal | grep -c 'did not report within') restart(s) for a page that never came this boot"; }
 check() { local what=$1; shift; if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi; }
 up() { awk '{print $1}' /proc/uptime; }
 # shellcheck disable=SC1091
@@ -261,7 +263,7 @@ install)
     chrome=$(pgrep -u amtomat-kiosk -o chromium)
     systemctl restart amtomatd
     waitfor 240 sh -c "p=\$(pgrep -u amtomat-kiosk -o chromium) && [ \"\$p\" != '$chrome' ]" \
-      && journalctl _UID="$(id -u amtomat-kiosk)" -b --no-pager | grep -q "amtomatd stopped answering" \
+      && kiosk_journal | grep -q "amtomatd stopped answering" \
       && pass "amtomatd restarted: the kiosk ended the browser and started it again" \
       || fail "after a restart of amtomatd the browser was not started again"
     # The page watch: a frozen page (its renderers stopped here) stops reporting, and the start
@@ -270,7 +272,8 @@ install)
       pass "the kiosk page reports to the page watch"
       chrome=$(pgrep -u amtomat-kiosk -o chromium)
       pkill -STOP -u amtomat-kiosk -f -- '--type=renderer'
-      waitfor 240 sh -c "journalctl _UID=$(id -u amtomat-kiosk) -b --no-pager | grep -q 'the kiosk page has not reported' && p=\$(pgrep -u amtomat-kiosk -o chromium) && [ \"\$p\" != '$chrome' ]" \
+      waitfor 240 sh -c "p=\$(pgrep -u amtomat-kiosk -o chromium) && [ \"\$p\" != '$chrome' ]" \
+        && kiosk_journal | grep -q 'the kiosk page has not reported' \
         && pass "frozen page: the page watch ended the browser and the service started it again" \
         || fail "frozen page: the browser was not started again"
       left=$(ps -u amtomat-kiosk -o pid=,stat=,comm= | awk '$2 ~ /T/')
@@ -279,7 +282,7 @@ install)
       fail "the kiosk page never reported to the page watch"; kiosk_diagnosis
     fi
   fi
-  info "page watch: $(journalctl _UID="$(id -u amtomat-kiosk)" -b --no-pager | grep -c 'did not report within') restart(s) for a page that never came this boot"
+  watch_restarts
   journalctl -b --no-pager > $D/journal-install.txt 2>&1
   echo install > /root/phase
   finish;;
@@ -303,7 +306,7 @@ poweron)
   waitfor 60 sh -c "[ \"\$(amtomat --json show VM-1 | jq -r .state)\" = collected ]" && pass "VM-1 collected (door seen open and closed)" || fail "VM-1 state $(state_of VM-1)"
   if pgrep -u amtomat-kiosk chromium >/dev/null || waitfor 60 pgrep -u amtomat-kiosk chromium; then waitscreen 900
   else fail "after power-on: no Chromium within 60 s"; kiosk_diagnosis; fi
-  info "page watch: $(journalctl _UID="$(id -u amtomat-kiosk)" -b --no-pager | grep -c 'did not report within') restart(s) for a page that never came this boot"
+  watch_restarts
 
   # 11. backup (as docs/installation.md says), remove, purge, fresh install, restore
   code2=$(deposit anna VM-2); [ -n "$code2" ] && pass "deposit VM-2 before the backup" || fail "deposit VM-2"
