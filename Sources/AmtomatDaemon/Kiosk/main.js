@@ -49,14 +49,12 @@ function wire() {
 // script runs and the browser draws it, tell the daemon that the page is on the screen. The kiosk's
 // start script restarts a browser whose page stops reporting (a white or frozen window);
 // docs/kiosk.md, "The page watch".
+// load() succeeds once (it retries only after a failure), so this starts once.
 const PAGE_REPORT_MS = 10000;
-let reporting = false;
 function reportPage() {
   requestAnimationFrame(() => { api("POST", "/api/kiosk/page-report", undefined, 5000).catch(() => {}); });
 }
 function startPageReports() {
-  if (reporting) return;
-  reporting = true;
   reportPage();
   setInterval(reportPage, PAGE_REPORT_MS);
 }
